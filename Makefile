@@ -1,0 +1,64 @@
+# permsym: the book and its package.
+#   make book     set up .venv and build the HTML book into _build/html
+#   make test     set up .venv and run everything CI checks
+#   make lab      JupyterLab on the notebooks
+#   make execute  re-run notebooks in place in full mode (NB=book/x.ipynb for one)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.permsym-installed
+VENDOR := _extra/vendor/.stamp
+NB ?= book
+JB_FLAGS := --all -W -n --keep-going
+NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 -p no:cacheprovider
+
+.PHONY: book test unit nbval html browser lab execute sync-url clean
+
+# One virtual environment with exact pins (requirements/dev.txt) and permsym editable.
+$(STAMP): pyproject.toml requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements/dev.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+# MathJax, require.js and the widget manager, from the npm registry, for offline pages.
+$(VENDOR): tools/vendor-js.sh
+	bash tools/vendor-js.sh _extra/vendor
+
+book: $(STAMP) $(VENDOR) html
+	@echo "The book is built: open $(CURDIR)/_build/html/index.html"
+
+html: $(STAMP) $(VENDOR)
+	$(BIN)/jupyter-book build $(JB_FLAGS) .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest permsym tests --ignore=tests/browser
+
+nbval: $(STAMP)
+	PERMSYM_QUICK=1 $(BIN)/python -m pytest $(NBVAL_FLAGS) book
+
+browser: $(STAMP)
+	bash tools/ensure-chromium.sh
+	$(BIN)/python -m pytest tests/browser
+
+# Everything CI checks, in order: unit tests and doctests, nbval on every
+# notebook (quick mode), the book build (no warning tolerated), the browser check.
+test: $(STAMP) $(VENDOR)
+	$(MAKE) unit
+	$(MAKE) nbval
+	$(MAKE) html
+	$(MAKE) browser
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab book/
+
+execute: $(STAMP)
+	PERMSYM_FULL=1 $(BIN)/python tools/execute.py $(NB)
+
+sync-url: $(STAMP)
+	$(BIN)/python tools/sync_repo_url.py
+
+clean:
+	rm -rf _build test-artifacts
