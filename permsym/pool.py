@@ -50,3 +50,42 @@ class DeepSetsLayer(nn.Module):
             )
         pooled = x.mean(1, keepdim=True) if self.pool == "mean" else x.sum(1, keepdim=True)  # (B, 1, d_in)
         return self.self_weight(x) + self.pool_weight(pooled)  # (B, N, d_out)
+
+
+class DeepSetsNet(nn.Module):
+    """An invariant network on sets: DeepSets layers with ReLU, a mean over the set, a linear head.
+
+    Parameters
+    ----------
+    in_features : int
+        Features per set element, ``d``.
+    hidden : int
+        Width of the DeepSets layers.
+    out_features : int
+        Outputs per set. With ``out_features=1`` the output is squeezed to ``(B,)``.
+    depth : int
+        Number of DeepSets layers.
+
+    Shapes: ``(B, N, d) -> (B, out_features)`` (or ``(B,)``), for any set size ``N``.
+
+    >>> net = DeepSetsNet(2, 16)
+    >>> x = torch.randn(3, 8, 2)
+    >>> torch.allclose(net(x), net(x[:, torch.randperm(8)]), atol=1e-6)
+    True
+    """
+
+    def __init__(self, in_features: int, hidden: int, out_features: int = 1, depth: int = 2):
+        super().__init__()
+        if depth < 1:
+            raise PermsymError(f"depth: expected an int >= 1, got {depth!r}")
+        widths = [in_features] + [hidden] * depth
+        blocks = []
+        for d_in, d_out in zip(widths[:-1], widths[1:]):
+            blocks += [DeepSetsLayer(d_in, d_out), nn.ReLU()]
+        self.layers = nn.Sequential(*blocks)
+        self.head = nn.Linear(hidden, out_features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.layers(x).mean(1)  # (B, N, hidden) -> (B, hidden)
+        out = self.head(h)  # (B, out_features)
+        return out.squeeze(-1) if out.shape[-1] == 1 else out
