@@ -5,6 +5,10 @@ The package behind the book. One module per concept:
 - :mod:`permsym.train`: device choice, seeding, quick/full budgets.
 - :mod:`permsym.pool`: permutation-equivariant layers (DeepSets, ...).
 - :mod:`permsym.errors`: :class:`PermsymError`, the one error class.
+- :mod:`permsym.groups`: permutation groups on tensor axes, by generators.
+- :mod:`permsym.solve`: the sharing pattern (orbits) of Taylor coefficients.
+- :mod:`permsym.numeric`: the constraint equations and their null space.
+- :mod:`permsym.exact`: the same derivation in sympy; the Laurent exercise.
 
 Heavy, display-only libraries (matplotlib, sympy, ipywidgets) are imported
 inside the functions that use them, never here.
@@ -12,16 +16,45 @@ inside the functions that use them, never here.
 
 __version__ = "0.1.0"
 
+from .checkpoint import load_checkpoint, save_checkpoint
 from .errors import PermsymError
-from .pool import DeepSetsLayer
-from .train import Session, budget, device, seed_everything, session
+from .exact import Derivation, derive, laurent_invariant_terms
+from .groups import Action, Group, cyclic, dihedral, direct_product, parse_symmetry, symmetric, trivial
+from .numeric import constraint_matrix, null_space_dim, numeric_basis, sharing_by_enumeration
+from .pool import DeepSetsLayer, DeepSetsNet
+from .solve import Sharing, dof_table, sharing, sharing_from_generators
+from .train import Session, TrainConfig, budget, device, fit, seed_everything, session
 
 __all__ = [
+    "Action",
+    "Derivation",
+    "Group",
+    "Sharing",
+    "constraint_matrix",
+    "cyclic",
+    "derive",
+    "dihedral",
+    "direct_product",
+    "dof_table",
+    "laurent_invariant_terms",
+    "null_space_dim",
+    "numeric_basis",
+    "parse_symmetry",
+    "sharing",
+    "sharing_by_enumeration",
+    "sharing_from_generators",
+    "symmetric",
+    "trivial",
     "DeepSetsLayer",
+    "DeepSetsNet",
     "PermsymError",
     "Session",
+    "TrainConfig",
     "budget",
     "device",
+    "fit",
+    "load_checkpoint",
+    "save_checkpoint",
     "seed_everything",
     "session",
     "__version__",
