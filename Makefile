@@ -39,7 +39,7 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	PERMSYM_QUICK=1 $(BIN)/python -m pytest $(NBVAL_FLAGS) book
 
-browser: $(STAMP)
+browser: $(STAMP) $(VENDOR)
 	bash tools/ensure-chromium.sh
 	$(BIN)/python -m pytest tests/browser
 
