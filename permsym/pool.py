@@ -89,3 +89,69 @@ class DeepSetsNet(nn.Module):
         h = self.layers(x).mean(1)  # (B, N, hidden) -> (B, hidden)
         out = self.head(h)  # (B, out_features)
         return out.squeeze(-1) if out.shape[-1] == 1 else out
+
+
+class DSSLayer(nn.Module):
+    r"""A layer for sets of symmetric elements (DSS, Maron et al. 2020): a Siamese part and an information-sharing part.
+
+    The input is a set of ``n`` elements, each a tensor with its own symmetry group ``H``
+    (here: a periodic signal of length ``m`` with cyclic shifts, or a set of ``m`` vectors).
+    With ``L_1``, ``L_2`` two ``H``-equivariant linear maps,
+
+    .. math:: y_i = L_1(x_i) + L_2\Big(\tfrac{1}{n}\textstyle\sum_j x_j\Big),
+
+    equivariant to permuting the ``n`` elements and to ``H`` acting on all of them at once
+    (symmetry type ``"abH"`` with ``b`` carrying ``H``).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Channels ``d_in``, ``d_out``.
+    element : {"cyclic", "set"}
+        ``"cyclic"``: ``L_1``, ``L_2`` are circular convolutions (odd ``kernel_size``);
+        ``"set"``: they are DeepSets layers (``H = S_m``).
+    kernel_size : int
+        For ``"cyclic"``.
+    pool : {"mean", "sum"}
+        How the elements are pooled for ``L_2``.
+
+    Shapes: ``(B, n, m, d_in) -> (B, n, m, d_out)``.
+
+    >>> layer = DSSLayer(2, 4, element="cyclic", kernel_size=3)
+    >>> layer(torch.randn(5, 6, 8, 2)).shape
+    torch.Size([5, 6, 8, 4])
+    >>> sum(p.numel() for p in layer.parameters())  # two convolutions: 2 * (3 * 2 * 4 + 4)
+    56
+    """
+
+    def __init__(self, in_features: int, out_features: int, element: str = "cyclic", kernel_size: int = 3,
+                 pool: str = "mean"):
+        super().__init__()
+        if element not in ("cyclic", "set"):
+            raise PermsymError(f"element: expected 'cyclic' or 'set', got {element!r}")
+        if pool not in ("mean", "sum"):
+            raise PermsymError(f"pool: expected 'mean' or 'sum', got {pool!r}")
+        if element == "cyclic" and (isinstance(kernel_size, bool) or not isinstance(kernel_size, int)
+                                    or kernel_size < 1 or kernel_size % 2 == 0):
+            raise PermsymError(f"kernel_size: expected an odd int >= 1, got {kernel_size!r}")
+        self.element, self.pool, self.in_features = element, pool, in_features
+        if element == "cyclic":
+            conv = lambda: nn.Conv1d(in_features, out_features, kernel_size, padding=kernel_size // 2,  # noqa: E731
+                                     padding_mode="circular")
+            self.siamese, self.shared = conv(), conv()
+        else:
+            self.siamese, self.shared = DeepSetsLayer(in_features, out_features), DeepSetsLayer(in_features, out_features)
+
+    def _h_map(self, layer, x: torch.Tensor) -> torch.Tensor:
+        """An H-equivariant map on a batch of elements ``(N, m, d)``."""
+        if self.element == "cyclic":
+            return layer(x.transpose(1, 2)).transpose(1, 2)  # Conv1d wants (N, d, m)
+        return layer(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or x.shape[-1] != self.in_features:
+            raise PermsymError(f"x: expected shape (batch, n, m, {self.in_features}), got {tuple(x.shape)}")
+        b, n, m, d = x.shape
+        own = self._h_map(self.siamese, x.reshape(b * n, m, d)).reshape(b, n, m, -1)  # (B, n, m, d_out)
+        pooled = x.mean(1) if self.pool == "mean" else x.sum(1)  # (B, m, d_in)
+        return own + self._h_map(self.shared, pooled).unsqueeze(1)  # (B, n, m, d_out)
