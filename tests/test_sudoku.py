@@ -1,0 +1,347 @@
+"""Tests for permsym.tasks.sudoku_data and permsym.tasks.sudoku: generator, solver, symmetry, model, CLI."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from permsym import PermsymError, save_checkpoint
+from permsym.tasks import sudoku as su
+from permsym.tasks import sudoku_data as sd
+
+# A classic puzzle (Wikipedia's) and its solution.
+PUZZLE = "53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79"
+SOLUTION = "534678912672195348198342567859761423426853791713924856961537284287419635345286179"
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERMSYM_CACHE", str(tmp_path / "cache"))
+
+
+def exact_cover_count(puzzle, limit=2):
+    """An independent solver: Knuth's Algorithm X on the 324 constraints, counting up to ``limit``."""
+    rows = {}  # (r, c, d) -> the four constraints it covers
+    for r in range(9):
+        for c in range(9):
+            for d in range(1, 10):
+                b = (r // 3) * 3 + c // 3
+                rows[(r, c, d)] = [("cell", r, c), ("row", r, d), ("col", c, d), ("box", b, d)]
+    cols = {}
+    for key, cs in rows.items():
+        for col in cs:
+            cols.setdefault(col, set()).add(key)
+
+    def select(key):
+        removed = []
+        for j in rows[key]:
+            for i in cols[j]:
+                for k in rows[i]:
+                    if k != j:
+                        cols[k].remove(i)
+            removed.append(cols.pop(j))
+        return removed
+
+    def deselect(key, removed):
+        for j in reversed(rows[key]):
+            cols[j] = removed.pop()
+            for i in cols[j]:
+                for k in rows[i]:
+                    if k != j:
+                        cols[k].add(i)
+
+    for pos, d in enumerate(puzzle):
+        if d:
+            key = (pos // 9, pos % 9, int(d))
+            if any(col not in cols or key not in cols[col] for col in rows[key]):
+                return 0
+            select(key)
+    count = 0
+
+    def search():
+        nonlocal count
+        if not cols:
+            count += 1
+            return
+        col = min(cols, key=lambda c: len(cols[c]))
+        for key in list(cols[col]):
+            removed = select(key)
+            search()
+            deselect(key, removed)
+            if count >= limit:
+                return
+
+    search()
+    return count
+
+
+# --- the solver, the validator, the generator ------------------------------------------------------
+
+
+def test_solver_and_validator_on_a_known_puzzle():
+    assert sd.to_string(sd.solve(PUZZLE)) == SOLUTION
+    assert sd.count_solutions(PUZZLE) == 1 and exact_cover_count(sd.parse(PUZZLE)) == 1
+    assert sd.is_valid_solution(SOLUTION, PUZZLE) and sd.conflicts(SOLUTION) == 0
+    wrong = SOLUTION[:80] + "8"
+    assert not sd.is_valid_solution(wrong) and sd.conflicts(wrong) > 0
+    swapped = SOLUTION[1] + SOLUTION[0] + SOLUTION[2:]  # still a permutation per row, but not per column
+    assert not sd.is_valid_solution(swapped)
+    other = sd.solve("." * 81)
+    assert sd.is_valid_solution(other) and not sd.is_valid_solution(other, PUZZLE)
+    assert sd.count_solutions("." * 81) == 2 and exact_cover_count([0] * 81) == 2
+
+
+def test_unsolvable_puzzles():
+    clash = "11" + "." * 79  # breaks the rules outright
+    assert sd.count_solutions(clash) == 0 and exact_cover_count(sd.parse(clash)) == 0
+    # No repeated digit, yet no solution: cell 0 sees 1..8 in its row and 9 in its column.
+    dead = "." + "12345678" + "9" + "." * 71
+    assert sd.conflicts(dead) == 0 and sd.count_solutions(dead) == 0 and exact_cover_count(sd.parse(dead)) == 0
+    with pytest.raises(PermsymError, match="puzzle: the puzzle .* has no solution"):
+        sd.solve(dead)
+
+
+@pytest.mark.parametrize("difficulty", ["easy", "hard", (26, 26), (40, 40)])
+def test_generated_puzzles_are_unique_with_the_stated_clues(difficulty):
+    n = 6 if difficulty != "hard" else 4
+    puzzles, solutions = sd.generate(n, difficulty, seed=7)
+    low, high = sd.DIFFICULTY[difficulty] if isinstance(difficulty, str) else difficulty
+    for p, s in zip(puzzles, solutions):
+        assert low <= (p > 0).sum() <= high
+        assert sd.is_valid_solution(s, p)
+        assert exact_cover_count(p) == 1  # unique, by the independent solver
+        assert sd.count_solutions(p) == 1
+
+
+def test_generation_is_seeded_and_prefix_stable():
+    a, _ = sd.generate(4, "easy", seed=3)
+    b, _ = sd.generate(2, "easy", seed=3)
+    c, _ = sd.generate(2, "easy", seed=4)
+    assert np.array_equal(a[:2], b) and not np.array_equal(b, c)
+    tail, _ = sd.generate(2, "easy", seed=3, start=2)
+    assert np.array_equal(a[2:], tail)
+
+
+def test_dataset_is_cached(tmp_path):
+    p1, s1 = sd.dataset(5, "easy", seed=2)
+    files = list((tmp_path / "cache").glob("sudoku-easy-2-5.npz"))
+    assert len(files) == 1
+    p2, s2 = sd.dataset(3, "easy", seed=2)  # served from the larger file
+    assert np.array_equal(p1[:3], p2) and np.array_equal(s1[:3], s2)
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 1
+
+
+def test_parse_errors_name_the_argument():
+    with pytest.raises(PermsymError, match=r"puzzle: expected 81 characters .* got 80 characters"):
+        sd.parse(PUZZLE[:80])
+    with pytest.raises(PermsymError, match=r"PUZZLE81: expected only digits 1-9, 0 or '\.', got 'x' at position 3"):
+        sd.parse(PUZZLE[:3] + "x" + PUZZLE[4:], "PUZZLE81")
+    with pytest.raises(PermsymError, match=r"board: expected 81 ints in 0..9"):
+        sd.conflicts([10] * 81)
+    with pytest.raises(PermsymError, match=r"difficulty: expected one of \['easy', 'hard'\]"):
+        sd.generate(1, "medium")
+    with pytest.raises(PermsymError, match="clues: expected an int in 17..81, got 12"):
+        sd.make_puzzle(__import__("random").Random(0), 12)
+    assert np.array_equal(sd.parse(PUZZLE.replace(".", "0")), sd.parse(PUZZLE))
+
+
+def test_read_puzzles_text_and_npz(tmp_path):
+    text = tmp_path / "p.txt"
+    text.write_text(f"# a comment\n{PUZZLE}\n\n{PUZZLE.replace('.', '0')}\n")
+    puzzles, solutions = sd.read_puzzles(text)
+    assert puzzles.shape == (2, 81) and sd.to_string(solutions[1]) == SOLUTION
+    npz = tmp_path / "p.npz"
+    np.savez(npz, puzzles=puzzles)
+    assert np.array_equal(sd.read_puzzles(npz)[1], solutions)
+    bad = tmp_path / "bad.txt"
+    bad.write_text(f"{PUZZLE}\n{PUZZLE[:-1]}\n")
+    with pytest.raises(PermsymError, match=r"--puzzles '.*bad.txt' line 2: expected 81 characters"):
+        sd.read_puzzles(bad)
+    dead = tmp_path / "dead.txt"
+    dead.write_text("." + "12345678" + "9" + "." * 71 + "\n")
+    with pytest.raises(PermsymError, match=r"--puzzles '.*dead.txt' line 1: the puzzle .* has no solution"):
+        sd.read_puzzles(dead)
+    np.savez(npz, puzzles=puzzles, solutions=np.roll(solutions, 1, axis=1))
+    with pytest.raises(PermsymError, match="puzzle 0: the solution given does not solve the puzzle"):
+        sd.read_puzzles(npz)
+
+
+# --- the symmetry -----------------------------------------------------------------------------------
+
+MOVES = list(su.symmetries(seed=0))
+
+
+@pytest.mark.parametrize("name", MOVES)
+def test_moves_map_solutions_to_solutions(name):
+    move = su.symmetries(seed=1)[name]
+    puzzles, solutions = sd.generate(2, "easy", seed=1)
+    gp, gs = sd.act_board(puzzles, move), sd.act_board(solutions, move)
+    for p, s in zip(gp, gs):
+        assert sd.is_valid_solution(s, p) and sd.count_solutions(p) == 1
+    # the board move and the tensor move agree
+    assert torch.equal(su.encode(gp), su.act(su.encode(puzzles), move))
+    assert not np.array_equal(gs, solutions)  # each move really moves something
+
+
+def test_moves_are_the_stated_permutations():
+    moves = su.symmetries(seed=2)
+    rows = moves["rows in a band"][0]
+    assert sorted(set((rows // 3).tolist())) == [0, 1, 2] and torch.equal(rows // 3, torch.arange(9) // 3)
+    bands = moves["bands"][0]
+    assert torch.equal(bands % 3, torch.arange(9) % 3)  # whole bands move, rows keep their place in them
+    assert moves["transpose"][3] is True
+
+
+@pytest.mark.parametrize("name", MOVES)
+def test_network_is_equivariant(name):
+    torch.manual_seed(0)
+    net = su.SudokuNet(hidden=16, pool=8, mlp=32, steps=3)
+    puzzles, _ = sd.generate(2, "easy", seed=5)
+    x = su.encode(puzzles).double()
+    m = net.double().eval()
+    move = su.symmetries(seed=3)[name]
+    with torch.no_grad():
+        err = (m(su.act(x, move)) - su.act(m(x).flatten(0, 1), move).view(3, 2, 9, 9, 9)).abs().max().item()
+    assert err < 1e-10, f"{name}: {err}"
+
+
+def test_check_equivariance_reports_every_move_and_catches_the_mlp():
+    puzzles, _ = sd.generate(2, "easy", seed=6)
+    errors = su.check_equivariance(su.SudokuNet(hidden=16, pool=8, mlp=32, steps=2), puzzles)
+    assert set(errors) == set(MOVES) and max(errors.values()) < 1e-9
+    with pytest.raises(AssertionError, match="SudokuMLP is not equivariant to digits"):
+        su.check_equivariance(su.SudokuMLP(hidden=16), puzzles)
+
+
+def test_parameter_counts_in_range():
+    for spec in (su.NET, su.CONFIGS["quick"].model, su.SWEEP["net"].model):
+        assert 10**4 <= su.n_parameters(su.build_model(spec)) <= 10**5, spec
+    assert su.n_parameters(su.build_model(su.MLP)) > 10**6
+
+
+# --- decoding -------------------------------------------------------------------------------------
+
+
+class Oracle(nn.Module):
+    """Logits that point at a known solution, with confidence decreasing along the cells."""
+
+    def __init__(self, solution, wrong_cell=None):
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(1))
+        logits = torch.full((81, 9), -5.0)
+        logits[torch.arange(81), torch.as_tensor(solution).long() - 1] = torch.linspace(5, 1, 81)
+        if wrong_cell is not None:  # confidently wrong on one cell
+            logits[wrong_cell] = -5.0
+            logits[wrong_cell, solution[wrong_cell] % 9] = 9.0
+        self.logits = logits.view(9, 9, 9)
+
+    def forward(self, x, steps=None):
+        return self.logits.expand(1, len(x), 9, 9, 9) + 0 * self.w
+
+
+def test_decoding_with_an_oracle():
+    puzzle, solution = sd.parse(PUZZLE), sd.parse(SOLUTION)
+    assert np.array_equal(su.predict(Oracle(solution), puzzle[None])[0], solution)
+    assert np.array_equal(su.solve_iterative(Oracle(solution), puzzle[None])[0], solution)
+    empty = np.flatnonzero(puzzle == 0)
+    wrong = Oracle(solution, wrong_cell=int(empty[0]))
+    assert not np.array_equal(su.predict(wrong, puzzle[None])[0], solution)
+    # unchecked decoding fills the confident wrong digit; the rule check refuses it (it is in the cell's row/column/box)
+    assert not np.array_equal(su.solve_iterative(wrong, puzzle[None], check_rules=False)[0], solution)
+    boards, trace = su.solve_iterative(Oracle(solution), puzzle[None], check_rules=False, trace=True)
+    assert len(trace) == 1 + int((puzzle == 0).sum()) and np.array_equal(trace[-1][0], solution)
+    r = su.evaluate(Oracle(solution), puzzle[None], solution[None], decoding="one-shot")
+    assert r["cell_accuracy"] == 1.0 and r["solved"] == 1.0 and r["puzzles"] == 1
+
+
+def test_allowed_matches_the_rules():
+    board = torch.as_tensor(sd.parse(PUZZLE)).long()[None]
+    ok = su.allowed(board)[0]
+    for cell in range(81):
+        for d in range(1, 10):
+            trial = sd.parse(PUZZLE).copy()
+            legal = trial[cell] == 0
+            trial[cell] = d
+            assert bool(ok[cell, d - 1]) == (legal and sd.conflicts(trial) == 0)
+
+
+def test_loss_decreases_in_a_few_steps():
+    puzzles, solutions = sd.generate(8, "easy", seed=0)
+    experiment = su.Experiment(dict(su.CONFIGS["quick"].model, hidden=16, pool=8, mlp=32, steps=2),
+                               su.TrainConfig(steps=15, batch_size=8, lr=1e-2), train_puzzles=8)
+    model, history = su.train(experiment, progress=False)
+    assert history["loss"][-1] < 0.9 * history["loss"][0] < 0.9 * 2.3
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ckpt")
+    import os
+    old = os.environ.get("PERMSYM_CACHE")
+    os.environ["PERMSYM_CACHE"] = str(folder / "cache")
+    try:
+        result = su.main(["train", "--budget", "quick", "--steps", "3", "--train-puzzles", "10",
+                          "--out", str(folder), "--no-progress"])
+    finally:
+        if old is None:
+            del os.environ["PERMSYM_CACHE"]
+        else:
+            os.environ["PERMSYM_CACHE"] = old
+    return result["checkpoint"]
+
+
+def test_cli_evaluate_and_solve(tiny_checkpoint, tmp_path, capsys):
+    puzzles = tmp_path / "puzzles.txt"
+    puzzles.write_text(f"{PUZZLE}\n{PUZZLE.replace('.', '0')}\n")
+    result = su.main(["evaluate", "--checkpoint", tiny_checkpoint, "--puzzles", str(puzzles), "--decoding", "one-shot"])
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last == result
+    assert {"puzzles", "cell_accuracy", "solved", "decoding", "seconds"} <= set(last) and last["puzzles"] == 2
+    assert 0 <= last["cell_accuracy"] <= 1 and last["decoding"] == "one-shot"
+    result = su.main(["solve", PUZZLE, "--checkpoint", tiny_checkpoint])
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 12 and out[3] == "------+-------+------" and result["unique"] is True
+    assert len(result["solution"]) == 81 and sd.conflicts(sd.parse(PUZZLE)) == 0
+
+
+def test_cli_generate_as_a_subprocess(tmp_path):
+    out = tmp_path / "p.txt"
+    proc = subprocess.run([sys.executable, "-m", "permsym.tasks.sudoku", "generate", "--n", "3", "--out", str(out)],
+                          capture_output=True, text=True, check=True)
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["puzzles"] == 3
+    puzzles, solutions = sd.read_puzzles(out)
+    assert len(puzzles) == 3 and all(30 <= (p > 0).sum() <= 45 for p in puzzles)
+
+
+def test_cli_errors_name_the_argument(tiny_checkpoint, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text(PUZZLE[:70] + "\n")
+    with pytest.raises(PermsymError, match=r"--puzzles '.*bad.txt' line 1: expected 81 characters"):
+        su.main(["evaluate", "--checkpoint", tiny_checkpoint, "--puzzles", str(bad)])
+    bad.write_text(PUZZLE[:-1] + "a\n")
+    with pytest.raises(PermsymError, match=r"line 1: expected only digits 1-9, 0 or '\.', got 'a' at position 80"):
+        su.main(["evaluate", "--checkpoint", tiny_checkpoint, "--puzzles", str(bad)])
+    with pytest.raises(PermsymError, match="PUZZLE81: the puzzle .* has no solution"):
+        su.main(["solve", "." + "12345678" + "9" + "." * 71, "--checkpoint", tiny_checkpoint])
+    with pytest.raises(PermsymError, match="PUZZLE81: expected 81 characters"):
+        su.main(["solve", "123", "--checkpoint", tiny_checkpoint])
+    other = save_checkpoint(tmp_path / "linear.pt", nn.Linear(2, 1))
+    with pytest.raises(PermsymError, match=r"--checkpoint '.*linear.pt': expected a Sudoku checkpoint .*'Linear'"):
+        su.main(["evaluate", "--checkpoint", str(other), "--puzzles", "easy:2"])
+    junk = tmp_path / "junk.pt"
+    junk.write_text("not a checkpoint")
+    with pytest.raises(PermsymError, match=r"--checkpoint '.*junk.pt': expected a permsym checkpoint, could not read"):
+        su.main(["solve", PUZZLE, "--checkpoint", str(junk)])
+    with pytest.raises(PermsymError, match="--checkpoint: expected an existing checkpoint file"):
+        su.main(["evaluate", "--checkpoint", str(tmp_path / "missing.pt"), "--puzzles", "easy:2"])
+    with pytest.raises(PermsymError, match="--puzzles: expected an existing file"):
+        su.main(["evaluate", "--checkpoint", tiny_checkpoint, "--puzzles", str(tmp_path / "none.txt")])
+    proc = subprocess.run([sys.executable, "-m", "permsym.tasks.sudoku", "solve", "12"], capture_output=True, text=True)
+    assert proc.returncode == 1 and "error: PUZZLE81: expected 81 characters" in proc.stderr
