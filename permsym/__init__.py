@@ -10,7 +10,8 @@ The package behind the book. One module per concept:
 - :mod:`permsym.numeric`: the constraint equations and their null space.
 - :mod:`permsym.exact`: the same derivation in sympy; the Laurent exercise.
 - :mod:`permsym.partitions`: set partitions, Bell numbers, naming orbits of ``aa->aa``.
-- :mod:`permsym.contract`: einsum pooling operations for a symmetry type, contraction bases and paths.
+- :mod:`permsym.contract`: contraction bases and paths (and, from :mod:`permsym.pooling_enum`, the
+  enumeration of einsum pooling operations for a symmetry type).
 - :mod:`permsym.einnet`: einsum pooling layers and the equivariant einsum network.
 - :mod:`permsym.testing`: :func:`assert_equivariant`.
 - :mod:`permsym.polynomial`: symmetrization and constrained polynomial layers.

@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from permsym import PermsymError
-from permsym.contract import (FILTERS, _breakable, _dependency_ok, _expands, _parse, compare_paths, compose,
-                              compose_dedup, contraction_basis, enumerate_ops, filter_report, op_string, pooling_ops,
-                              same_op, same_span)
+from permsym import contract, pooling_enum
+from permsym.contract import (FILTERS, compare_paths, compose, compose_dedup, contraction_basis, enumerate_ops,
+                              filter_report, op_string, pooling_ops, same_op, same_span)
+from permsym.pooling_enum import _breakable, _dependency_ok, _expands, _parse
 from permsym.einnet import EinsumPooling, parse_op
 from permsym.solve import sharing
 from permsym.testing import assert_equivariant
@@ -175,3 +176,13 @@ def test_paths_seed_example():
 def test_errors(call, message):
     with pytest.raises(PermsymError, match=message):
         call()
+
+
+def test_split_keeps_every_public_name_importable_from_contract_and_the_package():
+    import permsym
+
+    for name in pooling_enum.__all__:
+        assert getattr(contract, name) is getattr(pooling_enum, name), name
+    assert set(pooling_enum.__all__) <= set(contract.__all__)
+    for name in ("pooling_ops", "contraction_basis", "compare_paths"):
+        assert getattr(permsym, name) is getattr(contract, name), name
