@@ -67,3 +67,79 @@ def test_short_training_lowers_the_loss():
 def test_errors(call, message):
     with pytest.raises(PermsymError, match=message):
         call()
+
+
+def test_batches_draw_only_from_the_fixed_training_set_and_full_batch_is_the_whole_set():
+    data = pinv.PinvData.make(n_train=5, n_test=3)
+    assert data.n_train == 5 and data.train_a.shape == (5, 8, 16)
+    a, y = data.batches(torch.Generator().manual_seed(0), 4)
+    assert a.shape == (4, 8, 16, 1)
+    assert all(any(torch.equal(m, t) for t in data.train_a) for m in a[..., 0])
+    full_a, full_y = data.batches(torch.Generator().manual_seed(0), 64)  # batch_size >= n_train: the whole set
+    assert torch.equal(full_a[..., 0], data.train_a) and torch.equal(full_y[..., 0], pinv.SCALE * data.train_y)
+
+
+TINY = {"einnet": {"width": 8, "heads": 2, "stacks": 1},
+        "train": TrainConfig(steps=20, lr=2e-3, batch_size=64, eval_every=10)}
+
+
+def test_samples_command_writes_the_study_as_json(tmp_path, monkeypatch, capsys):
+    """The quick path of ``samples`` through main (with a smaller net and fewer steps, for speed)."""
+    import json
+
+    monkeypatch.setitem(pinv.SAMPLES, "quick", {**pinv.SAMPLES["quick"], **TINY})
+    seen = []
+    make = pinv.PinvData.make
+    monkeypatch.setattr(pinv.PinvData, "make", classmethod(lambda cls, **kw: seen.append(make(**kw)) or seen[-1]))
+    out = tmp_path / "sub" / "pinv-samples.json"
+    assert pinv.main(["samples", "--budget", "quick", "--device", "cpu", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert set(result) == {"command", "budget", "big", "config", "zero_residual", "runs", "device", "seconds"}
+    assert result["command"].startswith("python -m permsym.tasks.pinv samples --budget quick --device cpu")
+    assert result["device"].startswith("cpu") and result["budget"] == "quick" and result["big"] is False
+    assert result["zero_residual"] == pytest.approx(1 / 8)
+    assert [(r["model"], r["n_train"]) for r in result["runs"]] == [
+        ("EinNet", 100), ("MLP", 100), ("EinNet", 1000), ("MLP", 1000)]
+    assert [d.n_train for d in seen] == [100, 1000] and all(len(d.test_a) == 100 for d in seen)
+    assert result["config"]["n_train"] == [100, 1000] and result["config"]["train"]["steps"] == 20
+    for r in result["runs"]:
+        assert r["curve"]["step"] == [10, 20]
+        for key in ("train_residual", "test_residual", "final_loss"):
+            assert 0 <= r[key] < 10, (r["model"], r["n_train"], key, r[key])
+    ein = {r["n_train"]: r["n_parameters"] for r in result["runs"] if r["model"] == "EinNet"}
+    mlp = {r["n_train"]: r["n_parameters"] for r in result["runs"] if r["model"] == "MLP"}
+    assert ein[100] == ein[1000] and abs(mlp[100] - ein[100]) < 0.05 * ein[100] + 200
+    assert '"runs": 4' in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_samples_big_rehearsal_trains_the_einnet_alone_on_1000(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setitem(pinv.SAMPLES, "big-quick", {**pinv.SAMPLES["big-quick"], **TINY})
+    out = tmp_path / "big.json"
+    pinv.main(["samples", "--budget", "quick", "--big", "--device", "cpu", "--out", str(out)])
+    result = json.loads(out.read_text())
+    assert result["big"] is True and [(r["model"], r["n_train"]) for r in result["runs"]] == [("EinNet", 1000)]
+
+
+def test_train_command_takes_a_device(monkeypatch, capsys):
+    monkeypatch.setitem(pinv.CONFIGS, "quick", TrainConfig(steps=2, lr=2e-3, batch_size=8, eval_every=0))
+    assert pinv.main(["--budget", "quick", "--device", "cpu"]) == 0  # no command: train, as before
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("device: cpu") and [ln.split()[0] for ln in lines[2:]] == ["zero", "EinNet", "EinNet",
+                                                                                          "MLP"]
+
+
+def test_full_budgets_are_larger_than_quick():
+    assert pinv.SAMPLES["full"]["n_train"] == (100, 1000)
+    assert pinv.SAMPLES["full"]["train"].steps > pinv.SAMPLES["quick"]["train"].steps
+    big = pinv.n_parameters(pinv.einnet(**pinv.SAMPLES["big-full"]["einnet"]))
+    assert big > 10 * pinv.n_parameters(pinv.einnet(**pinv.SAMPLES["full"]["einnet"]))
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["samples", "--budget", "quick", "--device", "tpu", "--out", "x.json"], r"--device: prefer: expected 'cuda'"),
+])
+def test_command_line_errors(argv, message):
+    with pytest.raises(PermsymError, match=message):
+        pinv.main(argv)

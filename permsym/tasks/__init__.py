@@ -1,10 +1,13 @@
 """Tasks: data, reference estimators, models and a command line, one module per task.
 
-- :mod:`permsym.tasks.spectrum`: power-spectrum estimation from a set of samples
-  of a random periodic function (``python -m permsym.tasks.spectrum``).
+- :mod:`permsym.tasks.models`: what the tasks share (a model from a spec, parameter counts).
+- :mod:`permsym.tasks.spectrum_data`, :mod:`permsym.tasks.spectrum_models`,
+  :mod:`permsym.tasks.spectrum`: power-spectrum estimation from a set of samples of a random
+  periodic function: data and reference estimators, models, training and the command line
+  (``python -m permsym.tasks.spectrum train|evaluate|sweep|robustness``).
 - :mod:`permsym.tasks.pinv`: the matrix pseudo-inverse, learned by an ``abH``
-  einsum network (``python -m permsym.tasks.pinv``).
+  einsum network (``python -m permsym.tasks.pinv train|samples``).
 - :mod:`permsym.tasks.sudoku_data`, :mod:`permsym.tasks.sudoku`: puzzle generator,
   solver and validator; the equivariant recurrent solver and its baseline
-  (``python -m permsym.tasks.sudoku generate|train|evaluate|solve``).
+  (``python -m permsym.tasks.sudoku generate|train|evaluate|solve|sweep``).
 """

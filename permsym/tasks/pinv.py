@@ -14,22 +14,30 @@ is ``abH`` (with one latent channel).  The metric is the mean absolute entry of
 - Models: :func:`einnet` (the equivariant einsum network), :class:`FlatMLP` (not symmetric) and
   :func:`matched_mlp` (an MLP with as many parameters as a given model).
 - Training: :data:`CONFIGS` (quick and full budgets), :func:`train` (one model),
-  ``python -m permsym.tasks.pinv`` (all three, printed as a table).
+  ``python -m permsym.tasks.pinv train`` (all three, printed as a table).
+- How many training matrices: :data:`SAMPLES` and :func:`samples` (the EinNet and its
+  parameter-matched MLP on 100 and on 1000 fixed training matrices), written as JSON by
+  ``python -m permsym.tasks.pinv samples --budget quick|full [--big] --device cpu|cuda --out FILE.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import math
 import sys
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
 
 from ..einnet import EinNet
 from ..errors import PermsymError
-from ..train import TrainConfig, fit
+from ..train import TrainConfig, describe_device, device as pick_device, fit, seed_everything
+from .models import n_parameters
 
 ROWS, COLS = 8, 16
 #: Targets are multiplied by this in the loss: entries of (A^+)^T are about 1/COLS for Gaussian A.
@@ -105,9 +113,19 @@ class PinvData:
     def make(cls, n_train: int = 1000, n_test: int = 100, rows: int = ROWS, cols: int = COLS) -> "PinvData":
         return cls(*sample(n_train, rows, cols, TRAIN_SEED), *sample(n_test, rows, cols, TEST_SEED))
 
+    @property
+    def n_train(self) -> int:
+        return len(self.train_a)
+
     def batches(self, generator: torch.Generator, batch_size: int):
-        """A random batch of training matrices: ``(A, SCALE * target)``, each ``(batch, rows, cols, 1)``."""
-        idx = torch.randint(len(self.train_a), (batch_size,), generator=generator)
+        """A batch of training matrices: ``(A, SCALE * target)``, each ``(batch, rows, cols, 1)``.
+
+        Drawn at random (with replacement) from the fixed training set; with
+        ``batch_size >= n_train``, the whole training set (full-batch training, as the seed).
+        """
+        if batch_size >= self.n_train:
+            return self.train_a[..., None], SCALE * self.train_y[..., None]
+        idx = torch.randint(self.n_train, (batch_size,), generator=generator)
         return self.train_a[idx, ..., None], SCALE * self.train_y[idx, ..., None]
 
     def evaluate(self, model: nn.Module) -> dict:
@@ -196,20 +214,125 @@ def train(model: nn.Module, data: PinvData, config: TrainConfig, progress: bool 
     return fit(model, loss_fn, data.batches, config, evaluate=data.evaluate, device=device, progress=progress)
 
 
+#: The chapter's study of the number of training matrices: the counts, and for each budget the EinNet's
+#: size, the training (the same steps for every count; ``batch_size`` 1000 is full-batch for both counts)
+#: and the models trained. ``big-*``: the larger equivariant model alone on 1000 matrices, aimed at the
+#: seed's result (about 640k parameters; its quick version only rehearses the code path). Measured on one
+#: H100: ``full`` took 226 s for its four runs, ``big-full`` 284 s; ``quick`` takes about 20 s on one CPU thread.
+SAMPLES = {
+    "quick": {"n_train": (100, 1000), "models": ("EinNet", "MLP"), "einnet": {"width": 32, "heads": 8, "stacks": 4},
+              "train": TrainConfig(steps=150, lr=2e-3, batch_size=64, eval_every=50)},
+    "full": {"n_train": (100, 1000), "models": ("EinNet", "MLP"), "einnet": {"width": 64, "heads": 16, "stacks": 4},
+             "train": TrainConfig(steps=6000, lr=1e-3, batch_size=1000, eval_every=500)},
+    "big-quick": {"n_train": (1000,), "models": ("EinNet",), "einnet": {"width": 32, "heads": 8, "stacks": 4},
+                  "train": TrainConfig(steps=150, lr=2e-3, batch_size=64, eval_every=50)},
+    "big-full": {"n_train": (1000,), "models": ("EinNet",), "einnet": {"width": 256, "heads": 32, "stacks": 6},
+                 "train": TrainConfig(steps=8000, lr=5e-4, batch_size=1000, eval_every=500)},
+}
+
+
+def samples(budget: str = "quick", device="cpu", big: bool = False, n_test: int = 100, progress: bool = False,
+            log=None, command: str | None = None) -> dict:
+    """Train the revised EinNet and the MLP with as many parameters on each number of fixed training matrices.
+
+    Every run trains for the same steps (:data:`SAMPLES`), from the same seed, and is scored by the
+    chapter's metric (:func:`residual`) on the 100 test matrices and on (the first 100 of) its own
+    training matrices.
+
+    Parameters
+    ----------
+    budget : {"quick", "full"}
+    device : str or torch.device
+    big : bool
+        Run :data:`SAMPLES` ``"big-<budget>"`` instead: the larger EinNet alone, on 1000 matrices.
+    log : callable, optional
+        Called with one JSON line per finished run.
+    command : str, optional
+        Recorded as the command that produced the result.
+
+    Returns
+    -------
+    dict
+        ``runs``: one dict per (model, n_train) with ``n_parameters``, ``train_residual``,
+        ``test_residual``, ``train_seconds`` and the test residual during training (``curve``);
+        ``zero_residual`` (predicting zero: ``1 / rows``), ``config``, ``device``, ``seconds``, ``command``.
+    """
+    if budget not in ("quick", "full"):
+        raise PermsymError(f"budget: expected 'quick' or 'full', got {budget!r}")
+    name = f"big-{budget}" if big else budget
+    spec = SAMPLES[name]
+    dev = torch.device(device)
+    start = time.perf_counter()
+    runs = []
+    zero = None
+    for n in spec["n_train"]:
+        data = PinvData.make(n_train=n, n_test=n_test)
+        zero = residual(torch.zeros_like(data.test_a), data.test_a)
+        for kind in spec["models"]:
+            seed_everything(0)
+            model = einnet(**spec["einnet"])
+            if kind == "MLP":
+                seed_everything(0)
+                model = matched_mlp(n_parameters(model))
+            history = train(model, data, spec["train"], progress=progress, device=dev)
+            ev = history["eval"]
+            row = {"model": kind, "n_train": data.n_train, "n_parameters": n_parameters(model),
+                   "train_residual": ev["train_residual"][-1], "test_residual": ev["test_residual"][-1],
+                   "final_loss": history["loss"][-1], "train_seconds": round(history["seconds"][-1], 2),
+                   "curve": {"step": ev["step"], "test_residual": ev["test_residual"],
+                             "train_residual": ev["train_residual"]}}
+            runs.append(row)
+            if log is not None:
+                log(json.dumps({k: v for k, v in row.items() if k != "curve"}))
+    config = {"name": name, "n_train": list(spec["n_train"]), "n_test": n_test, "models": list(spec["models"]),
+              "einnet": dict(spec["einnet"], backbone="revised"), "train": dataclasses.asdict(spec["train"]),
+              "rows": ROWS, "cols": COLS}
+    return {"command": command, "budget": budget, "big": big, "config": config, "zero_residual": zero,
+            "runs": runs, "device": describe_device(dev), "seconds": round(time.perf_counter() - start, 1)}
+
+
 def main(argv=None) -> int:
-    """``python -m permsym.tasks.pinv [--budget quick|full]``: train the three models, print the residuals."""
-    parser = argparse.ArgumentParser(prog="python -m permsym.tasks.pinv", description=main.__doc__)
-    parser.add_argument("--budget", choices=sorted(CONFIGS), default="quick")
+    """``python -m permsym.tasks.pinv [train] [--budget quick|full] [--device D]``: train the three models and
+    print the residuals; ``... samples --budget quick|full [--big] --device D --out FILE.json``: the study
+    of the number of training matrices (:func:`samples`), written as JSON."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in ("train", "samples", "-h", "--help"):
+        argv = ["train"] + argv  # the original command line: no command means train
+    parser = argparse.ArgumentParser(prog="python -m permsym.tasks.pinv", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("train", help="train the chapter's three models and print a table (the default command)")
+    sa = sub.add_parser("samples", help="EinNet and MLP on 100 and 1000 training matrices, written as JSON")
+    for p in (tr, sa):
+        p.add_argument("--budget", choices=sorted(CONFIGS), default="quick")
+        p.add_argument("--device", default="cpu", help="cpu, cuda or mps (default: cpu)")
+        p.add_argument("--progress", action="store_true", help="show a progress bar per model")
+    sa.add_argument("--big", action="store_true",
+                    help="the larger EinNet alone on 1000 matrices (SAMPLES['big-<budget>'])")
+    sa.add_argument("--out", required=True, help="file.json")
     args = parser.parse_args(argv)
+    try:
+        dev = pick_device(args.device)
+    except PermsymError as err:
+        raise PermsymError(f"--device: {err}") from None
+    if args.command == "samples":
+        command = "python -m permsym.tasks.pinv " + " ".join(argv)
+        result = samples(args.budget, dev, big=args.big, progress=args.progress, log=print, command=command)
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1) + "\n")
+        print(json.dumps({"out": str(out), "runs": len(result["runs"]), "device": result["device"],
+                          "seconds": result["seconds"]}))
+        return 0
     torch.manual_seed(0)
     data = PinvData.make()
+    print(f"device: {describe_device(dev)}")
     print(f"{'model':<18}{'parameters':>11}{'train residual':>16}{'test residual':>15}")
     print(f"{'zero':<18}{0:>11}{residual(torch.zeros_like(data.train_a[:100]), data.train_a[:100]):>16.4f}"
           f"{residual(torch.zeros_like(data.test_a), data.test_a):>15.4f}")
     for name, model in models().items():
-        history = train(model, data, CONFIGS[args.budget], progress=False)
+        history = train(model, data, CONFIGS[args.budget], progress=args.progress, device=dev)
         ev = history["eval"]
-        print(f"{name:<18}{sum(p.numel() for p in model.parameters()):>11,}{ev['train_residual'][-1]:>16.4f}"
+        print(f"{name:<18}{n_parameters(model):>11,}{ev['train_residual'][-1]:>16.4f}"
               f"{ev['test_residual'][-1]:>15.4f}")
     return 0
 
