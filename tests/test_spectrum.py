@@ -1,4 +1,5 @@
-"""Tests for permsym.tasks.spectrum: data, reference estimators, models, training, command line."""
+"""Tests for permsym.tasks.spectrum (and its spectrum_data, spectrum_models): data, reference estimators,
+models, training, the command line and the studies of the note's figures."""
 
 import dataclasses
 import json
@@ -248,3 +249,85 @@ def test_loading_another_models_checkpoint_names_the_class(tmp_path):
     out = subprocess.run([sys.executable, "-m", "permsym.tasks.spectrum", "evaluate", "--checkpoint", str(path)],
                          capture_output=True, text=True)
     assert out.returncode != 0 and "saved from a model of class 'Linear'" in out.stderr
+
+
+# --- the module split, the note's figures (sweep, robustness) -------------------------------------
+
+
+def test_data_and_model_names_are_re_exported():
+    from permsym.tasks import spectrum_data, spectrum_models
+
+    for module in (spectrum_data, spectrum_models):
+        for name in module.__all__:
+            assert getattr(sp, name) is getattr(module, name), name
+
+
+def test_periodic_function_by_blocks_matches_one_block():
+    power, phase = sample_spectrum(3, 50, torch.Generator().manual_seed(5))
+    x = torch.rand(3, 20, dtype=torch.float64, generator=torch.Generator().manual_seed(6)) * 2 * math.pi
+    whole, blocks = sp.periodic_function(x, power, phase), sp.periodic_function(x, power, phase, chunk=7 * 60)
+    assert torch.allclose(whole, blocks, atol=1e-12)
+
+
+def test_full_sweep_fits_its_gpu_budget():
+    full = CONFIGS["full"]["sweep"]
+    depths, widths = {e.model["depth"] for e in full}, {e.model["width"] for e in full}
+    assert depths == {1, 2, 3, 4} and min(widths) == 16 and max(widths) >= 256
+    assert len(full) * sp.SWEEP_SEEDS["full"] * full[0].train.steps <= 60_000  # under 8 minutes on an H100
+    assert CONFIGS["full"]["robustness"].task == SpectrumTask(n_points=512, kmax=64, k_fin=8)
+    assert CONFIGS["full"]["robustness"].model["name"] == "order2"
+
+
+def _numbers(value):
+    if isinstance(value, dict):
+        return [v for item in value.values() for v in _numbers(item)]
+    if isinstance(value, list):
+        return [v for item in value for v in _numbers(item)]
+    return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+
+
+def test_cli_sweep_quick(tmp_path, capsys):
+    out = tmp_path / "data" / "spectrum-sweep.json"
+    sp.main(["sweep", "--budget", "quick", "--device", "cpu", "--n-sets", "128", "--out", str(out)])
+    line, stored = _last_json(capsys.readouterr().out), json.loads(out.read_text())
+    assert line == {**stored, "out": str(out)}
+    assert stored["device"].startswith("cpu") and stored["wall_seconds"] > 0 and stored["cli"].endswith(str(out))
+    assert stored["sizes"] == list(sp.SWEEP_SIZES) and stored["seeds"] == sp.SWEEP_SEEDS["quick"]
+    assert set(stored["reference"]) == {"trivial", "projection", "least_squares"}
+    for entry in stored["reference"].values():
+        assert len(entry["per_k"]) == 4 and len(entry["by_size"]) == len(sp.SWEEP_SIZES)
+    grid = [(e.model["depth"], e.model["width"]) for e in CONFIGS["quick"]["sweep"]]
+    assert [(r["depth"], r["width"]) for r in stored["runs"]] == grid
+    for run in stored["runs"]:
+        assert [s["seed"] for s in run["seeds"]] == list(range(sp.SWEEP_SEEDS["quick"]))
+        assert run["min"] <= run["mean"] <= run["max"] and run["std"] >= 0
+        for record in run["seeds"]:
+            assert len(record["per_k"]) == 4 and len(record["by_size"]) == len(sp.SWEEP_SIZES)
+            assert record["by_size"][sp.SWEEP_SIZES.index(512)] == record["overall"]
+    assert all(math.isfinite(v) for v in _numbers(stored))
+    assert min(r["mean"] for r in stored["runs"]) < stored["reference"]["trivial"]["overall"]
+
+
+def test_cli_robustness_quick(tmp_path, capsys):
+    out = tmp_path / "spectrum-robustness.json"
+    sp.main(["robustness", "--budget", "quick", "--device", "cpu", "--n-sets", "128", "--out", str(out)])
+    line, stored = _last_json(capsys.readouterr().out), json.loads(out.read_text())
+    assert stored["test_kmax"] == [t["kmax"] for t in stored["tests"]] == list(sp.ROBUSTNESS_KMAX)
+    assert stored["experiment"] == CONFIGS["quick"]["robustness"].as_dict() and stored["n_sets"] == 128
+    assert "scatter" not in line["tests"][0] and line["tests"][0]["mse"] == stored["tests"][0]["mse"]
+    for test in stored["tests"]:
+        mse = test["mse"]
+        assert set(mse) == {"model", "trivial", "projection", "least_squares", "least_squares_train_kmax"}
+        assert (mse["least_squares"] is None) == (test["kmax"] > 256)  # N = 512 < 2 k_max
+        assert all(len(e["per_k"]) == 8 for e in mse.values() if e is not None)
+        assert len(test["scatter"]["true"]) == len(test["scatter"]["model"]) == 128
+        assert len(test["scatter"]["model"][0]) == 8
+        assert mse["model"]["overall"] < mse["trivial"]["overall"], (test["kmax"], mse)
+    assert all(math.isfinite(v) for v in _numbers(stored))
+
+
+def test_studies_refuse_bad_arguments():
+    with pytest.raises(PermsymError, match="seeds: expected an int >= 1, got 0"):
+        sp.run_sweep("quick", seeds=0, device="cpu")
+    with pytest.raises(PermsymError, match="budget: expected one of"):
+        sp.run_robustness("medium", device="cpu")
