@@ -345,3 +345,36 @@ def test_cli_errors_name_the_argument(tiny_checkpoint, tmp_path):
         su.main(["evaluate", "--checkpoint", tiny_checkpoint, "--puzzles", str(tmp_path / "none.txt")])
     proc = subprocess.run([sys.executable, "-m", "permsym.tasks.sudoku", "solve", "12"], capture_output=True, text=True)
     assert proc.returncode == 1 and "error: PUZZLE81: expected 81 characters" in proc.stderr
+
+
+def test_cli_sweep_records_device_and_hard_puzzles(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERMSYM_CACHE", str(tmp_path / "cache"))
+    tiny = su.Experiment({"name": "SudokuNet", "hidden": 8, "pool": 4, "mlp": 8, "steps": 1},
+                         su.TrainConfig(steps=2, batch_size=4))
+    monkeypatch.setitem(su.SWEEP, "train_puzzles", (3,))
+    monkeypatch.setitem(su.SWEEP, "net", tiny)
+    monkeypatch.setitem(su.SWEEP, "mlp", su.dataclasses.replace(tiny, model={"name": "SudokuMLP", "hidden": 8}))
+    out = tmp_path / "sweep.json"
+    assert su.main(["--device", "cpu", "sweep", "--n-test", "2", "--out", str(out)])["runs"] == 2
+    sweep = json.loads(out.read_text())
+    assert sweep["device"].startswith("cpu") and sweep["seconds"] > 0 and sweep["n_test"] == 2
+    assert [(r["model"], r["train_puzzles"]) for r in sweep["runs"]] == [("net", 3), ("mlp", 3)]
+    for r in sweep["runs"]:
+        assert r["hard_iterative"]["puzzles"] == 2 and 0 <= r["hard_iterative"]["solved"] <= 1
+    with pytest.raises(PermsymError, match="prefer: expected 'cuda', 'mps' or 'cpu', got 'tpu'"):
+        su.main(["--device", "tpu", "sweep", "--out", str(out)])
+
+
+def test_watch_takes_a_typed_puzzle(capsys):
+    pytest.importorskip("ipywidgets")
+    model = su.SudokuNet(hidden=8, pool=4, mlp=8, steps=1)
+    puzzles, solutions = sd.generate(2, "easy", seed=3)
+    view = su.watch(model, puzzles, solutions)
+    typed = view.children[1]
+    capsys.readouterr()
+    typed.value = "123"  # outside a kernel the view's output goes to stdout
+    assert "typed puzzle: expected 81 characters" in capsys.readouterr().out
+    typed.value = PUZZLE
+    assert "typed puzzle:" not in capsys.readouterr().out  # solved and drawn, no error
+    typed.value = "." + "12345678" + "9" + "." * 71
+    assert "has no solution" in capsys.readouterr().out

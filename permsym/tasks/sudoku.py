@@ -35,8 +35,10 @@ from torch import nn
 
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..errors import PermsymError
-from ..train import TrainConfig, fit
+from ..train import TrainConfig, describe_device, device, fit
 from . import sudoku_data as sd
+from .models import build_model as _build
+from .models import n_parameters
 
 # --- the board as a tensor and its symmetries ------------------------------------------------------
 
@@ -206,21 +208,12 @@ MODELS = {"SudokuNet": SudokuNet, "SudokuMLP": SudokuMLP}
 
 
 def build_model(spec: dict) -> nn.Module:
-    """``{"name": "SudokuNet", **kwargs}`` -> the model."""
-    spec = dict(spec)
-    name = spec.pop("name", None)
-    if name not in MODELS:
-        raise PermsymError(f"model: expected a spec with name in {sorted(MODELS)}, got {name!r}")
-    return MODELS[name](**spec)
+    """``{"name": "SudokuNet" | "SudokuMLP", **kwargs}`` -> the model.
 
-
-def n_parameters(model: nn.Module) -> int:
-    """Trainable parameters.
-
-    >>> n_parameters(SudokuNet())
+    >>> n_parameters(build_model(NET))
     27409
     """
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return _build(spec, MODELS)
 
 
 # --- training --------------------------------------------------------------------------------------
@@ -250,7 +243,7 @@ class Experiment:
         return cls(dict(d["model"]), TrainConfig(**d["train"]), d["train_puzzles"], d["difficulty"], d["reveal"])
 
 
-NET = {"name": "SudokuNet", "hidden": 48, "pool": 24, "mlp": 96, "steps": 8}
+NET = {"name": "SudokuNet", "hidden": 48, "pool": 24, "mlp": 96, "steps": 16}
 MLP = {"name": "SudokuMLP", "hidden": 1024, "depth": 2}
 #: The budgets: ``quick`` (CI, a couple of minutes on a CPU) and ``full`` (the shipped checkpoint).
 CONFIGS = {
@@ -461,25 +454,38 @@ def snapshots(model, puzzle, solution, n: int = 6, steps: int | None = None, ax_
 
 
 def watch(model, puzzles, solutions, steps: int | None = None):
-    """An ipywidgets view: pick a puzzle and a round of iterative decoding, see the board."""
+    """An ipywidgets view: pick a puzzle (or type one, 81 characters) and a round of iterative
+    decoding, and see the board; wrong digits are red (against the solver's solution)."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
     traces = {}
 
-    def show(index, round_):
-        if index not in traces:
-            traces[index] = solve_iterative(model, puzzles[index][None], steps=steps, trace=True)[1]
-        trace = traces[index]
+    def show(index, round_, text):
+        text = text.strip()
+        if text:
+            try:
+                puzzle = sd.parse(text, "typed puzzle")
+                solution = sd.solve(puzzle, "typed puzzle")
+            except PermsymError as err:
+                print(err)
+                return
+            key, title = text, "typed puzzle"
+        else:
+            key, puzzle, solution, title = index, puzzles[index], solutions[index], f"puzzle {index}"
+        if key not in traces:
+            traces[key] = solve_iterative(model, np.asarray(puzzle)[None], steps=steps, trace=True)[1]
+        trace = traces[key]
         k = min(round_, len(trace) - 1)
-        draw(trace[k][0], None, puzzles[index], solutions[index],
-             f"puzzle {index}, round {k} of {len(trace) - 1}")
+        draw(trace[k][0], None, puzzle, solution, f"{title}, round {k} of {len(trace) - 1}")
         plt.show()
 
     pick = widgets.IntSlider(0, 0, len(puzzles) - 1, description="puzzle")
-    round_ = widgets.IntSlider(0, 0, 81 - int((np.asarray(puzzles) > 0).sum(1).min()), description="round")
-    return widgets.VBox([widgets.HBox([pick, round_]), widgets.interactive_output(show, {"index": pick,
-                                                                                     "round_": round_})])
+    round_ = widgets.IntSlider(0, 0, 81 - 17, description="round")  # 17 clues: the fewest a unique puzzle has
+    typed = widgets.Text("", placeholder="or type a puzzle: 81 characters, 0 or . for an empty cell",
+                         layout=widgets.Layout(width="40em"))
+    out = widgets.interactive_output(show, {"index": pick, "round_": round_, "text": typed})
+    return widgets.VBox([widgets.HBox([pick, round_]), typed, out])
 
 
 # --- checkpoints and the command line -----------------------------------------------------------
@@ -530,29 +536,35 @@ def held_out(difficulty: str, n: int):
     return sd.dataset(n, difficulty, seed=sd.TEST_SEED)
 
 
-def sweep(n_test: int = 1000, progress: bool = False, log=print) -> dict:
-    """Train :data:`SWEEP`'s two models on each number of training puzzles and score them on ``n_test``
-    easy held-out puzzles (one shot and iterative); returns ``{"runs": [...]}`` for the chapter."""
-    test = held_out("easy", n_test)
+def sweep(n_test: int = 1000, progress: bool = False, log=print, device="cpu") -> dict:
+    """Train :data:`SWEEP`'s two models on each number of training puzzles (easy ones) and score them
+    on ``n_test`` easy held-out puzzles (one shot and iterative) and ``n_test`` hard ones (iterative);
+    returns ``{"runs": [...], "device": ..., "seconds": ..., "config": ...}`` for the chapter."""
+    start = time.perf_counter()
+    test, hard = held_out("easy", n_test), held_out("hard", n_test)
     runs = []
     for n in SWEEP["train_puzzles"]:
         for kind in ("net", "mlp"):
             experiment = dataclasses.replace(SWEEP[kind], train_puzzles=n)
-            model, history = train(experiment, progress=progress)
+            model, history = train(experiment, progress=progress, device=device)
+            model.to(device)
             row = {"model": kind, "train_puzzles": n, "n_parameters": n_parameters(model),
                    "train_seconds": round(history["seconds"][-1], 1), "final_loss": history["loss"][-1],
                    "one-shot": evaluate(model, *test, decoding="one-shot"),
                    "iterative": evaluate(model, *test, decoding="iterative"),
-                   "iterative_first_100": evaluate(model, *(a[:100] for a in test), decoding="iterative")}
+                   "iterative_first_100": evaluate(model, *(a[:100] for a in test), decoding="iterative"),
+                   "hard_iterative": evaluate(model, *hard, decoding="iterative")}
             runs.append(row)
             log(json.dumps(row))
-    return {"n_test": n_test, "difficulty": "easy", "runs": runs,
+    return {"n_test": n_test, "difficulty": "easy", "runs": runs, "device": describe_device(torch.device(device)),
+            "seconds": round(time.perf_counter() - start, 1),
             "config": {k: (v.as_dict() if isinstance(v, Experiment) else v) for k, v in SWEEP.items()}}
 
 
 def main(argv=None) -> dict:
     """The command line; each command ends with one JSON line (``solve`` prints the grid first)."""
     parser = argparse.ArgumentParser(prog="python -m permsym.tasks.sudoku", description=__doc__.split("\n")[0])
+    parser.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (default 1: these models are small, and one thread does not "
                              "stall on a busy machine)")
@@ -590,6 +602,7 @@ def main(argv=None) -> dict:
     if args.threads < 1:
         raise PermsymError(f"--threads: expected an int >= 1, got {args.threads}")
     torch.set_num_threads(args.threads)
+    dev = device(args.device)
     for opt in ("steps", "n_test", "n", "train_puzzles"):
         value = getattr(args, opt, None)
         if value is not None and value < 1:
@@ -619,7 +632,7 @@ def main(argv=None) -> dict:
         path = Path(args.out) / f"sudoku-{args.model}-{args.budget}-{experiment.train_puzzles}.pt"
         partial = path.with_suffix(".partial.pt")
         valid = held_out(experiment.difficulty, 100)
-        model, history = train(experiment, valid=valid, seed=args.seed, progress=not args.no_progress,
+        model, history = train(experiment, valid=valid, seed=args.seed, progress=not args.no_progress, device=dev,
                                checkpoint=partial if experiment.train.checkpoint_every else None, resume=args.resume)
         save(path, model, experiment, history, args.budget)
         if partial.exists():
@@ -629,6 +642,7 @@ def main(argv=None) -> dict:
                   "valid": evaluate(model, *valid, decoding="one-shot")}
     elif args.command == "evaluate":
         model, _, _ = load(args.checkpoint)
+        model.to(dev)
         spec = args.puzzles.split(":")
         if len(spec) == 2 and spec[0] in sd.DIFFICULTY and spec[1].isdigit() and not Path(args.puzzles).exists():
             puzzles, solutions = held_out(spec[0], int(spec[1]))
@@ -645,7 +659,7 @@ def main(argv=None) -> dict:
         result = {"solution": sd.to_string(board), "solved": sd.is_valid_solution(board, puzzle),
                   "unique": sd.count_solutions(puzzle, 2) == 1}
     else:
-        result = sweep(args.n_test)
+        result = sweep(args.n_test, device=dev)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
         result = {"out": args.out, "runs": len(result["runs"])}
