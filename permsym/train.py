@@ -154,6 +154,10 @@ class Session:
     def quick(self) -> bool:
         return self.budget == "quick"
 
+    @property
+    def full(self) -> bool:
+        return self.budget == "full"
+
     def pick(self, *, quick, full):
         """Return ``quick`` or ``full`` according to the budget.
 
@@ -169,8 +173,10 @@ def session(seed: int = 0, budget_name: str | None = None, verbose: bool = True)
     This is the first call of every chapter.
 
     >>> s = session(seed=1, budget_name="quick", verbose=False)
-    >>> s.budget, s.seed
-    ('quick', 1)
+    >>> s.budget, s.seed, s.quick, s.full
+    ('quick', 1, True, False)
+    >>> s.pick(quick=100, full=10_000)
+    100
     """
     from . import __version__
 
