@@ -1,6 +1,7 @@
 """Tasks: data, reference estimators, models and a command line, one module per task.
 
-- :mod:`permsym.tasks.models`: what the tasks share (a model from a spec, parameter counts).
+- :mod:`permsym.tasks.models`, :mod:`permsym.tasks.cli`: what the tasks share (a model from a spec,
+  parameter counts; writing a result file, one-line errors on the command line).
 - :mod:`permsym.tasks.spectrum_data`, :mod:`permsym.tasks.spectrum_models`,
   :mod:`permsym.tasks.spectrum`: power-spectrum estimation from a set of samples of a random
   periodic function: data and reference estimators, models, training and the command line

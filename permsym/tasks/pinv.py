@@ -37,6 +37,7 @@ from torch import nn
 from ..einnet import EinNet
 from ..errors import PermsymError
 from ..train import TrainConfig, describe_device, device as pick_device, fit, seed_everything
+from .cli import run_main, write_json
 from .models import n_parameters
 
 ROWS, COLS = 8, 16
@@ -317,9 +318,7 @@ def main(argv=None) -> int:
     if args.command == "samples":
         command = "python -m permsym.tasks.pinv " + " ".join(argv)
         result = samples(args.budget, dev, big=args.big, progress=args.progress, log=print, command=command)
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result, indent=1) + "\n")
+        out = write_json(args.out, result)
         print(json.dumps({"out": str(out), "runs": len(result["runs"]), "device": result["device"],
                           "seconds": result["seconds"]}))
         return 0
@@ -338,4 +337,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

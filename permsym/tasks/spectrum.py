@@ -30,6 +30,7 @@ from ..checkpoint import load_checkpoint, save_checkpoint
 from ..errors import PermsymError
 from ..train import TrainConfig, describe_device, fit
 from ..train import device as _best_device
+from .cli import run_main, write_json
 from .spectrum_data import (  # noqa: F401  (re-exported: every data name keeps working from here)
     EULER_GAMMA, TEST_SEED, SpectrumTask, TotalPowerRegression, _int, _noise_ok, _points, fourier_coefficients,
     held_out_sets, least_squares_estimate, mse_entry, mse_per_k, mse_table, periodic_function, projection_estimate,
@@ -309,8 +310,7 @@ def _study(args, argv) -> dict:
         result = run_robustness(args.budget, device=args.device, n_sets=args.n_sets)
     result["cli"] = "python -m permsym.tasks.spectrum " + " ".join(argv)
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+        write_json(args.out, result)
         _log(f"{args.command}: wrote {args.out} in {result['wall_seconds']:.0f} s on {result['device']}")
     line = dict(result, out=args.out)
     if "tests" in line:
@@ -383,7 +383,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except PermsymError as err:
-        sys.exit(f"error: {err}")
+    run_main(main)

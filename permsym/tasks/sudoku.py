@@ -24,7 +24,6 @@ import argparse
 import dataclasses
 import json
 import math
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ from ..checkpoint import load_checkpoint, save_checkpoint
 from ..errors import PermsymError
 from ..train import TrainConfig, describe_device, device, fit
 from . import sudoku_data as sd
+from .cli import run_main, write_json
 from .models import build_model as _build
 from .models import n_parameters
 
@@ -660,8 +660,7 @@ def main(argv=None) -> dict:
                   "unique": sd.count_solutions(puzzle, 2) == 1}
     else:
         result = sweep(args.n_test, device=dev)
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+        write_json(args.out, result)
         result = {"out": args.out, "runs": len(result["runs"])}
     result["seconds"] = round(time.perf_counter() - start, 2)
     print(json.dumps(result))
@@ -669,7 +668,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except PermsymError as err:
-        sys.exit(f"error: {err}")
+    run_main(main)
