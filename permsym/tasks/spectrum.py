@@ -209,10 +209,10 @@ def run_sweep(budget: str = "quick", seeds: int | None = None, device=None, n_se
     task = experiments[0].task
     tests = [held_out_sets(dataclasses.replace(task, n_points=n), n_sets) for n in SWEEP_SIZES]
     points, log_power = tests[SWEEP_SIZES.index(task.n_points)]
-    reference = _mse_all(None, task, points, log_power)
+    by_size = [_mse_all(None, dataclasses.replace(task, n_points=n), *t) for n, t in zip(SWEEP_SIZES, tests)]
+    reference = by_size[SWEEP_SIZES.index(task.n_points)]  # the estimators once per set size
     for name, entry in reference.items():
-        sized = [_mse_all(None, dataclasses.replace(task, n_points=n), *t)[name] for n, t in zip(SWEEP_SIZES, tests)]
-        entry["by_size"] = [s["overall"] for s in sized]
+        entry["by_size"] = [sized[name]["overall"] for sized in by_size]
     runs = []
     for experiment in experiments:
         records = []
