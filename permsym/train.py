@@ -206,6 +206,9 @@ class TrainConfig:
         Evaluate / checkpoint every this many steps and at the last (0: only at the last).
     clip_grad_norm : float or None
         Clip the norm of all gradients together to this value.
+    schedule : str
+        The learning rate over the run: ``"constant"``, or ``"cosine"`` (from ``lr`` at the
+        first step down to nearly 0 at the last, as half a cosine: :func:`learning_rate`).
     amp, compile : bool
         Mixed precision (bfloat16 where supported, else float16 with a gradient
         scaler) and ``torch.compile``: CUDA only, ignored elsewhere.
@@ -235,6 +238,7 @@ class TrainConfig:
     amp: bool = False
     compile: bool = False
     seed: int = 0
+    schedule: str = "constant"
 
     def __post_init__(self):
         def need(name, ok, form):
@@ -253,6 +257,24 @@ class TrainConfig:
         need("clip_grad_norm", clip is None or (num(clip) and clip > 0), "None or a number > 0")
         for name in ("amp", "compile"):
             need(name, isinstance(getattr(self, name), bool), "True or False")
+        need("schedule", self.schedule in SCHEDULES, f"one of {SCHEDULES}")
+
+
+SCHEDULES = ("constant", "cosine")
+
+
+def learning_rate(config: TrainConfig, step: int) -> float:
+    """The learning rate :func:`fit` uses at ``step`` (1 to ``config.steps``).
+
+    A function of the step alone, so a resumed run follows the same schedule.
+
+    >>> cfg = TrainConfig(steps=4, lr=1.0, schedule="cosine")
+    >>> [round(learning_rate(cfg, s), 3) for s in range(1, 5)]
+    [1.0, 0.854, 0.5, 0.146]
+    """
+    if config.schedule == "cosine":
+        return config.lr * 0.5 * (1 + math.cos(math.pi * (step - 1) / max(config.steps, 1)))
+    return config.lr
 
 
 def _to(batch, dev):
@@ -265,7 +287,7 @@ def _to(batch, dev):
 
 
 def fit(model, loss_fn, batches, config: TrainConfig, *, evaluate=None, checkpoint=None,
-        resume: bool = False, device=None, progress: bool = True) -> dict:
+        resume: bool = False, device=None, progress: bool = True, data_on_device: bool = False) -> dict:
     """Train ``model`` with AdamW for ``config.steps`` steps and return the history.
 
     Parameters
@@ -276,8 +298,9 @@ def fit(model, loss_fn, batches, config: TrainConfig, *, evaluate=None, checkpoi
         ``loss_fn(model, batch) -> scalar tensor``.
     batches : callable
         ``batches(generator, batch_size) -> batch``: fresh data each step from a
-        CPU generator seeded from ``(config.seed, step)``, so the same in a straight
-        and a resumed run, on any device. A batch (a tensor, or a tuple, list or
+        generator seeded from ``(config.seed, step)``, so the same in a straight
+        and a resumed run. The generator is on the CPU (the same data on any device)
+        unless ``data_on_device``. A batch (a tensor, or a tuple, list or
         dict of them) is moved to the device. For a fixed data set, draw indices:
         ``torch.randint(n, (batch_size,), generator=generator)``.
     config : TrainConfig
@@ -292,6 +315,10 @@ def fit(model, loss_fn, batches, config: TrainConfig, *, evaluate=None, checkpoi
         Default: :func:`device`. ``amp`` and ``compile`` apply only on CUDA.
     progress : bool
         Show a tqdm progress bar (steps, loss, examples per second).
+    data_on_device : bool
+        Give ``batches`` a generator on the training device instead of the CPU, for
+        data drawn there (``torch.rand(..., generator=g, device=g.device)``) with no
+        copy from the CPU. The same on a CPU; on a GPU the draws differ from the CPU's.
 
     Returns
     -------
@@ -357,7 +384,7 @@ def fit(model, loss_fn, batches, config: TrainConfig, *, evaluate=None, checkpoi
     try:
         for step in range(start + 1, config.steps + 1):
             tick = time.perf_counter()
-            gen = torch.Generator().manual_seed(config.seed * 1_000_003 + step)
+            gen = torch.Generator(dev if data_on_device else "cpu").manual_seed(config.seed * 1_000_003 + step)
             batch = _to(batches(gen, config.batch_size), dev)
             with torch.autocast("cuda", dtype=amp) if amp else contextlib.nullcontext():
                 loss = loss_fn(forward, batch)
@@ -368,6 +395,8 @@ def fit(model, loss_fn, batches, config: TrainConfig, *, evaluate=None, checkpoi
                 err.history = history
                 raise err
             opt.zero_grad(set_to_none=True)
+            for group in opt.param_groups:
+                group["lr"] = learning_rate(config, step)
             (loss if scaler is None else scaler.scale(loss)).backward()
             if config.clip_grad_norm is not None:
                 if scaler is not None:

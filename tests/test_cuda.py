@@ -90,3 +90,24 @@ def test_spectrum_quick_budget_trains_on_cuda():
     model, history = spectrum.train(experiment, device="cuda", progress=False)
     assert history["used"]["device"].startswith("cuda")
     assert history["eval"]["val_mse"][-1] < history["eval"]["val_mse"][0]
+
+
+def test_spectrum_sets_are_drawn_on_the_gpu_and_repeat():
+    task = spectrum.SpectrumTask(n_points=64, kmax=8, k_fin=4, noise=(0.0, 0.5))
+    points, log_power = task(torch.Generator("cuda").manual_seed(3), 5)
+    assert points.device.type == "cuda" and log_power.device.type == "cuda"
+    again, _ = task(torch.Generator("cuda").manual_seed(3), 5)
+    assert torch.equal(points, again)
+    assert torch.isfinite(points).all() and (points[..., 0] >= 0).all() and (points[..., 0] < 2 * np.pi).all()
+
+
+def test_fit_with_data_on_device_gives_batches_a_cuda_generator():
+    seen = []
+
+    def on_device(gen, batch_size):
+        seen.append(gen.device.type)
+        x = torch.randn(batch_size, 3, generator=gen, device=gen.device)
+        return x, (x[:, :1] - 0.5 * x[:, 1:2]).tanh()
+
+    history = fit(net(), mse, on_device, CONFIG, device="cuda", progress=False, data_on_device=True)
+    assert set(seen) == {"cuda"} and history["loss"][-1] < 0.2 * history["loss"][0]

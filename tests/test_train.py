@@ -12,6 +12,7 @@ from torch import nn
 
 from permsym import PermsymError, TrainConfig, budget, device, fit, load_checkpoint, save_checkpoint, seed_everything
 from permsym.plot import plot_history
+from permsym.train import learning_rate
 
 
 # --- budgets, device, seeding -------------------------------------------------
@@ -126,6 +127,26 @@ def net(seed=0, **kw):
 CONFIG = TrainConfig(steps=10, lr=0.05, batch_size=16, eval_every=4, checkpoint_every=5, seed=3)
 
 
+def test_cosine_schedule_is_the_step_size_the_optimizer_takes():
+    # loss = w has gradient 1 at every step, so each AdamW step moves w by exactly the learning rate
+    weights = []
+
+    def linear(model, batch):
+        weights.append(model.weight.item())
+        return model.weight.sum()
+
+    model = nn.Linear(1, 1, bias=False)
+    config = TrainConfig(steps=4, lr=0.2, schedule="cosine", batch_size=1)
+    fit(model, linear, lambda gen, n: torch.zeros(n), config, device="cpu", progress=False)
+    weights.append(model.weight.item())
+    steps = [a - b for a, b in zip(weights, weights[1:])]
+    expected = [learning_rate(config, s) for s in range(1, 5)]
+    assert expected[0] == 0.2 and expected[-1] < 0.2 * 0.15
+    assert np.allclose(steps, expected, rtol=1e-5)
+    with pytest.raises(PermsymError, match=r"schedule: expected one of \('constant', 'cosine'\), got 'linear'"):
+        TrainConfig(schedule="linear")
+
+
 def test_fit_reduces_the_loss_of_a_tiny_regression():
     config = TrainConfig(steps=150, lr=0.05, batch_size=32, eval_every=50)
     history = fit(net(dropout=0.0), mse, batches, config, evaluate=evaluate, device="cpu", progress=False)
@@ -178,19 +199,21 @@ def stop_at(step, loss_fn=mse, exc=None):
     return wrapped
 
 
-def test_resume_repeats_the_uninterrupted_run_bit_for_bit(tmp_path):
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+def test_resume_repeats_the_uninterrupted_run_bit_for_bit(tmp_path, schedule):
+    config = dataclasses.replace(CONFIG, schedule=schedule)
     straight = net()
-    expected = fit(straight, mse, batches, CONFIG, evaluate=evaluate, device="cpu", progress=False)
+    expected = fit(straight, mse, batches, config, evaluate=evaluate, device="cpu", progress=False)
 
     path = tmp_path / "run.pt"
     with pytest.raises(Interrupted):  # killed during step 8: the checkpoint holds step 5
-        fit(net(), stop_at(8, exc=Interrupted()), batches, CONFIG, evaluate=evaluate, checkpoint=path,
+        fit(net(), stop_at(8, exc=Interrupted()), batches, config, evaluate=evaluate, checkpoint=path,
             device="cpu", progress=False)
     assert torch.load(path, weights_only=True)["step"] == 5
     random.random(), np.random.rand(), torch.rand(5)  # disturb the global generators
 
     resumed = net(seed=99)  # fresh weights: all of them must come from the checkpoint
-    history = fit(resumed, mse, batches, CONFIG, evaluate=evaluate, checkpoint=path, resume=True,
+    history = fit(resumed, mse, batches, config, evaluate=evaluate, checkpoint=path, resume=True,
                   device="cpu", progress=False)
     for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
         assert torch.equal(a, b), name
