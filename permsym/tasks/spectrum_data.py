@@ -59,9 +59,10 @@ def sample_spectrum(n_sets: int, kmax: int, generator: torch.Generator, dtype=to
     >>> p.shape, bool((p > 0).all()), bool((phi < 2 * math.pi).all())
     (torch.Size([2, 4]), True, True)
     """
-    k = torch.arange(1, kmax + 1, dtype=dtype)
-    unit = -torch.log1p(-torch.rand(n_sets, kmax, generator=generator, dtype=dtype))  # Exp(1)
-    phase = 2 * math.pi * torch.rand(n_sets, kmax, generator=generator, dtype=dtype)
+    dev = generator.device  # drawn where the generator lives: a CUDA generator draws on the GPU
+    k = torch.arange(1, kmax + 1, dtype=dtype, device=dev)
+    unit = -torch.log1p(-torch.rand(n_sets, kmax, generator=generator, dtype=dtype, device=dev))  # Exp(1)
+    phase = 2 * math.pi * torch.rand(n_sets, kmax, generator=generator, dtype=dtype, device=dev)
     return unit.clamp_min(1e-30) / k**2, phase
 
 
@@ -75,7 +76,7 @@ def periodic_function(x: torch.Tensor, power: torch.Tensor, phase: torch.Tensor,
     >>> periodic_function(x, torch.tensor([[4.0]]), torch.tensor([[0.0]]))
     tensor([[ 2., -2.]])
     """
-    k = torch.arange(1, power.shape[-1] + 1, dtype=x.dtype)
+    k = torch.arange(1, power.shape[-1] + 1, dtype=x.dtype, device=x.device)
     step = max(1, chunk // max(x.numel(), 1))
     out = 0
     for lo in range(0, len(k), step):  # one block when B N K <= chunk
@@ -130,18 +131,20 @@ class SpectrumTask:
             object.__setattr__(self, "noise", tuple(self.noise))
 
     def sample(self, generator: torch.Generator, batch_size: int, dtype=torch.float32):
-        """``(points (B, N, 2), log_power (B, k_fin))``; computed in float64, returned in ``dtype``."""
+        """``(points (B, N, 2), log_power (B, k_fin))``; computed in float64, returned in ``dtype``,
+        on the generator's device."""
         _int("batch_size", batch_size, 1)
+        f64 = {"dtype": torch.float64, "device": generator.device}
         power, phase = sample_spectrum(batch_size, self.kmax, generator)
-        x = 2 * math.pi * torch.rand(batch_size, self.n_points, generator=generator, dtype=torch.float64)
+        x = 2 * math.pi * torch.rand(batch_size, self.n_points, generator=generator, **f64)
         y = periodic_function(x, power, phase)
         if isinstance(self.noise, tuple):
             low, high = self.noise
-            sigma = low + (high - low) * torch.rand(batch_size, 1, generator=generator, dtype=torch.float64)
+            sigma = low + (high - low) * torch.rand(batch_size, 1, generator=generator, **f64)
         else:
-            sigma = torch.full((batch_size, 1), float(self.noise), dtype=torch.float64)
+            sigma = torch.full((batch_size, 1), float(self.noise), **f64)
         if bool((sigma > 0).any()):
-            y = y + sigma * torch.randn(y.shape, generator=generator, dtype=torch.float64)
+            y = y + sigma * torch.randn(y.shape, generator=generator, **f64)
         points = torch.stack([x, y], dim=-1)  # (B, N, 2)
         return points.to(dtype), power[:, : self.k_fin].log().to(dtype)
 
