@@ -8,7 +8,9 @@
   (``python -m permsym.tasks.spectrum train|evaluate|sweep|robustness``).
 - :mod:`permsym.tasks.pinv`: the matrix pseudo-inverse, learned by an ``abH``
   einsum network (``python -m permsym.tasks.pinv train|samples``).
-- :mod:`permsym.tasks.sudoku_data`, :mod:`permsym.tasks.sudoku`: puzzle generator,
-  solver and validator; the equivariant recurrent solver and its baseline
+- :mod:`permsym.tasks.sudoku_data`, :mod:`permsym.tasks.sudoku_models`,
+  :mod:`permsym.tasks.sudoku_solve`, :mod:`permsym.tasks.sudoku`: puzzle generator, solver and
+  validator; the board's symmetries, the equivariant recurrent solver and its baseline; decoding,
+  scoring and pictures; training and the command line
   (``python -m permsym.tasks.sudoku generate|train|evaluate|solve|sweep``).
 """

@@ -1,0 +1,200 @@
+r"""The Sudoku board as a tensor, its symmetries, and the two models: :class:`SudokuNet` and :class:`SudokuMLP`.
+
+The board is a tensor ``X[i, x, j, y, c]`` (band, row in band, stack, column in stack, digit),
+stored as ``(B, 9, 9, 9, F)``: row ``r = 3i + x``, column ``3j + y``, digit, features. Solving is
+equivariant to permuting the digits, the bands, the stacks, the rows inside each band and the
+columns inside each stack independently (type ``ixjycH`` with ``x`` depending on ``i`` and ``y`` on
+``j``), and to transposing the board. :func:`symmetries` lists these moves, :func:`act` applies one,
+:func:`check_equivariance` measures a model against each.
+
+Everything here is re-exported by :mod:`permsym.tasks.sudoku`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from .models import build_model as _build
+from .models import n_parameters  # noqa: F401  (the doctest of build_model)
+
+# --- the board as a tensor and its symmetries ------------------------------------------------------
+
+
+def encode(puzzles) -> torch.Tensor:
+    """Puzzles ``(B, 81)`` (0 = empty) -> input ``(B, 9, 9, 9, 2)``: [digit c is given here, cell is given].
+
+    >>> encode(torch.tensor([[5] + [0] * 80]))[0, 0, 0, :, 0].tolist()
+    [0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    """
+    p = torch.as_tensor(np.asarray(puzzles) if not isinstance(puzzles, torch.Tensor) else puzzles).long()
+    onehot = torch.nn.functional.one_hot(p, 10)[..., 1:].float()  # (B, 81, 9)
+    given = (p > 0).float()[..., None].expand_as(onehot)
+    return torch.stack([onehot, given], -1).view(-1, 9, 9, 9, 2)  # (B, r, c, d, 2)
+
+
+def symmetries(seed: int = 0) -> dict:
+    """One random element of each generating family, as ``(row perm, column perm, digit perm, transpose)``.
+
+    Keys: ``digits``, ``bands``, ``stacks``, ``rows in a band``, ``columns in a stack``, ``transpose``.
+    A row permutation ``p`` moves row ``r`` to row ``p[r]``.
+    """
+    g = torch.Generator().manual_seed(seed)
+    ident = torch.arange(9)
+
+    def randperm(n):  # a random permutation that moves something
+        while True:
+            p = torch.randperm(n, generator=g)
+            if not torch.equal(p, torch.arange(n)):
+                return p
+
+    def blocks(perm3):  # permute the three blocks of three
+        return torch.cat([torch.arange(3) + 3 * perm3[k] for k in range(3)])
+
+    def within(k):  # permute inside block k only
+        p = ident.clone()
+        p[3 * k:3 * k + 3] = 3 * k + randperm(3)
+        return p
+
+    k = int(torch.randint(3, (), generator=g))
+    return {
+        "digits": (ident, ident, randperm(9), False),
+        "bands": (blocks(randperm(3)), ident, ident, False),
+        "stacks": (ident, blocks(randperm(3)), ident, False),
+        "rows in a band": (within(k), ident, ident, False),
+        "columns in a stack": (ident, within((k + 1) % 3), ident, False),
+        "transpose": (ident, ident, ident, True),
+    }
+
+
+def act(t: torch.Tensor, move) -> torch.Tensor:
+    """Apply a move of :func:`symmetries` to ``t`` of shape ``(B, 9, 9, 9, ...)`` (rows, columns, digits)."""
+    rows, cols, digits, transpose = move
+    t = t[:, torch.argsort(rows)][:, :, torch.argsort(cols)][:, :, :, torch.argsort(digits)]
+    return t.transpose(1, 2) if transpose else t
+
+
+def check_equivariance(model: nn.Module, puzzles, tol: float = 1e-9, steps: int | None = None) -> dict:
+    """Largest ``|F(g.X) - g.F(X)|`` for each move of :func:`symmetries`, in float64 (logits of every step).
+
+    Raises AssertionError naming the move if one is above ``tol``.
+    """
+    import copy
+
+    m = copy.deepcopy(model).double().eval()
+    x = encode(puzzles).double()
+    out = {}
+    with torch.no_grad():
+        y = m(x, steps=steps)  # (S, B, 9, 9, 9)
+        for name, move in symmetries().items():
+            err = max((m(act(x, move), steps=steps)[s] - act(y[s], move)).abs().max().item() for s in range(len(y)))
+            assert err <= tol, f"{type(model).__name__} is not equivariant to {name}: error {err:.3g} > {tol:g}"
+            out[name] = err
+    return out
+
+
+# --- the models ----------------------------------------------------------------------------------
+
+
+def _mlp(n_in: int, hidden: int, n_out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(n_in, hidden), nn.GELU(), nn.Linear(hidden, n_out))
+
+
+class _Constraint(nn.Module):
+    """The state of one kind of constraint from the mean of its members: ``p = A m``,
+    ``q = p + mlp(p)``, and its message into the cell update, ``C q`` (``hidden -> pool -> mlp``)."""
+
+    def __init__(self, hidden: int, pool: int, out: int):
+        super().__init__()
+        self.inp, self.mlp = nn.Linear(hidden, pool), _mlp(pool, 2 * pool, pool)
+        self.out = nn.Linear(pool, out, bias=False)
+
+    def forward(self, mean: torch.Tensor) -> torch.Tensor:
+        p = self.inp(mean)
+        return self.out(p + self.mlp(p))
+
+
+class SudokuNet(nn.Module):
+    r"""Equivariant recurrent network: features ``h`` of shape ``(B, 9, 9, 9, H)``, one per (cell, digit).
+
+    Each of ``steps`` rounds (shared weights) averages ``h`` over the members of each of the four
+    constraints through a (cell, digit) pair: its row at the same digit, its column at the same
+    digit, its box at the same digit, and the nine digits of its cell. Each average goes through a
+    small network of its own (:class:`_Constraint`, the constraint's state), is broadcast back, and
+    the pair updates ``h <- LayerNorm(h + W2 gelu(W1 h + V x + m_row + m_col + m_box + m_cell))``.
+    Rows and columns share their weights, so the network is also equivariant to transposing the
+    board. (Pooling before the linear maps is the same as after, since a mean commutes with a
+    linear map; pooled first, the constraint networks run on 9 times fewer positions.)
+    Every round gives logits ``(B, 9, 9, 9)``; the loss is taken on all of them.
+
+    >>> net = SudokuNet(hidden=16, pool=8, mlp=32, steps=2)
+    >>> net(encode(torch.zeros(3, 81))).shape  # (steps, B, row, column, digit)
+    torch.Size([2, 3, 9, 9, 9])
+    """
+
+    def __init__(self, hidden: int = 48, pool: int = 24, mlp: int = 96, steps: int = 8):
+        super().__init__()
+        self.hidden, self.pool, self.mlp, self.steps = hidden, pool, mlp, steps
+        self.embed = nn.Linear(2, hidden)
+        self.given = nn.Linear(2, mlp)  # V x and the bias of the update's first layer
+        self.self_ = nn.Linear(hidden, mlp, bias=False)  # W1 h
+        self.line, self.box, self.cell = (_Constraint(hidden, pool, mlp) for _ in range(3))
+        self.down = nn.Linear(mlp, hidden)  # W2
+        self.norm = nn.LayerNorm(hidden)
+        self.readout = nn.Linear(hidden, 1)
+
+    def forward(self, x: torch.Tensor, steps: int | None = None) -> torch.Tensor:
+        B, M = x.shape[0], self.mlp
+        h = self.embed(x)  # (B, 9, 9, 9, H)
+        vx = self.given(x).view(B, 3, 3, 3, 3, 9, M)  # (band, row, stack, column, digit, M)
+        logits = []
+        for _ in range(self.steps if steps is None else steps):
+            hb = h.view(B, 3, 3, 3, 3, 9, -1)
+            z = vx + self.self_(hb)
+            z = z + self.line(hb.mean((3, 4), keepdim=True))  # a row (band i, row x), at fixed digit
+            z = z + self.line(hb.mean((1, 2), keepdim=True))  # a column
+            z = z + self.box(hb.mean((2, 4), keepdim=True))  # a box (band i, stack j)
+            z = z + self.cell(hb.mean(5, keepdim=True))  # the digits of a cell
+            h = self.norm(h + self.down(torch.nn.functional.gelu(z)).view(B, 9, 9, 9, -1))
+            logits.append(self.readout(h).squeeze(-1))  # (B, 9, 9, 9)
+        return torch.stack(logits)  # (steps, B, 9, 9, 9)
+
+
+class SudokuMLP(nn.Module):
+    """The baseline without symmetry: an MLP from the 81 one-hot cells (810 inputs) to 729 logits.
+
+    >>> SudokuMLP(hidden=32)(encode(torch.zeros(2, 81))).shape
+    torch.Size([1, 2, 9, 9, 9])
+    """
+
+    def __init__(self, hidden: int = 1024, depth: int = 2):
+        super().__init__()
+        layers, n_in = [], 810
+        for _ in range(depth):
+            layers += [nn.Linear(n_in, hidden), nn.GELU()]
+            n_in = hidden
+        self.net = nn.Sequential(*layers, nn.Linear(n_in, 729))
+
+    def forward(self, x: torch.Tensor, steps: int | None = None) -> torch.Tensor:
+        given = x[..., 0].reshape(-1, 81, 9)  # (B, 81, 9)
+        empty = 1 - given.sum(-1, keepdim=True)
+        flat = torch.cat([empty, given], -1).reshape(-1, 810)
+        return self.net(flat).view(1, -1, 9, 9, 9)
+
+
+MODELS = {"SudokuNet": SudokuNet, "SudokuMLP": SudokuMLP}
+
+
+def build_model(spec: dict) -> nn.Module:
+    """``{"name": "SudokuNet" | "SudokuMLP", **kwargs}`` -> the model.
+
+    >>> n_parameters(build_model(NET))
+    27409
+    """
+    return _build(spec, MODELS)
+
+
+#: The model specs: the shipped network (full budget) and the MLP baseline.
+NET = {"name": "SudokuNet", "hidden": 48, "pool": 24, "mlp": 96, "steps": 16}
+MLP = {"name": "SudokuMLP", "hidden": 1024, "depth": 2}
