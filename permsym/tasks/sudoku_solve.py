@@ -41,9 +41,16 @@ def allowed(boards: torch.Tensor) -> torch.Tensor:
     >>> bool(allowed(torch.tensor([[1] + [0] * 80]))[0, 1, 0])  # 1 is in cell 1's row already
     False
     """
-    onehot = nn.functional.one_hot(boards.long(), 10)[..., 1:].view(-1, 3, 3, 3, 3, 9)  # (B, i, x, j, y, d)
-    used = (onehot.sum((3, 4), keepdim=True) + onehot.sum((1, 2), keepdim=True) + onehot.sum((2, 4), keepdim=True)) > 0
+    row, column, box = _unit_counts(boards)
+    used = (row + column + box) > 0
     return (~used & (boards.view(-1, 3, 3, 3, 3, 1) == 0)).view(-1, 81, 9)
+
+
+def _unit_counts(boards: torch.Tensor):
+    """How often each digit is in each row, column and box: three ``(B, i, x, j, y, d)`` tensors,
+    broadcast over the cells of their unit."""
+    onehot = nn.functional.one_hot(boards.long(), 10)[..., 1:].view(-1, 3, 3, 3, 3, 9)  # (B, i, x, j, y, d)
+    return onehot.sum((3, 4), keepdim=True), onehot.sum((1, 2), keepdim=True), onehot.sum((2, 4), keepdim=True)
 
 
 def predict(model, puzzles, steps: int | None = None) -> np.ndarray:
@@ -75,7 +82,7 @@ def solve_iterative(model, puzzles, steps: int | None = None, check_rules: bool 
         guess = torch.where(empty, probs.argmax(-1) + 1, b)
         if check_rules:
             ok = allowed(b)
-            done = (allowed(guess).sum((1, 2)) == 0) & _complete(guess)
+            done = _complete(guess)
             stuck = (empty & ~ok.any(-1)).any(1)
             boards[idx[done | stuck]] = guess[done | stuck]
             active[idx[done | stuck]] = False
@@ -95,9 +102,7 @@ def solve_iterative(model, puzzles, steps: int | None = None, check_rules: bool 
 
 def _complete(boards: torch.Tensor) -> torch.Tensor:
     """``(B,)``: full boards that obey the rules (every digit once in every row, column and box)."""
-    onehot = nn.functional.one_hot(boards.long(), 10)[..., 1:].view(-1, 3, 3, 3, 3, 9)
-    return ((boards > 0).all(1) & (onehot.sum((3, 4)) == 1).all((1, 2, 3)) & (onehot.sum((1, 2)) == 1).all((1, 2, 3))
-            & (onehot.sum((2, 4)) == 1).all((1, 2, 3)))
+    return (boards > 0).all(1) & torch.stack([(n == 1).flatten(1).all(1) for n in _unit_counts(boards)]).all(0)
 
 
 DECODINGS = ("one-shot", "iterative", "iterative-unchecked")
