@@ -37,7 +37,7 @@ from .polynomial import PolynomialEquivariant, Symmetrized
 from .pool import DeepSetsLayer, DeepSetsNet, DSSLayer
 from .testing import assert_equivariant
 from .solve import Sharing, dof_table, sharing, sharing_from_generators
-from .train import Session, TrainConfig, budget, device, fit, seed_everything, session
+from .train import Session, TrainConfig, budget, fit, pick_device, seed_everything, session
 
 __all__ = [
     "Action",
@@ -65,7 +65,7 @@ __all__ = [
     "Session",
     "TrainConfig",
     "budget",
-    "device",
+    "pick_device",
     "fit",
     "load_checkpoint",
     "save_checkpoint",

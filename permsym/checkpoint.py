@@ -13,12 +13,19 @@ A checkpoint (nanoGPT style) is a dict with the entries
     buffers, so that loading into the wrong model fails with a clear message;
 ``rng``
     the states of Python's, NumPy's and PyTorch's random number generators,
-    so that a resumed run repeats the uninterrupted one bit for bit.
+    so that a resumed run repeats the uninterrupted one bit for bit;
+``meta``
+    what the caller wants kept with the weights and checked on loading: a task's
+    checkpoint holds ``{"task": name, "experiment": {...}, "provenance": {...}}``
+    (:mod:`permsym.tasks.base`).
 
-It is written to a temporary file in the same folder and moved into place
-with :func:`os.replace`, so a crash mid-write never leaves a torn file; and it
-is never written with a NaN or infinite parameter, so a diverged run keeps its
-last good checkpoint.
+It is written to a temporary file in the same folder, read back, and moved
+into place with :func:`os.replace`, so a crash mid-write never leaves a torn
+file, nothing is written that could not be loaded again, and temporary files
+left by an interrupted write are removed by the next successful one. It is
+never written with a NaN or infinite parameter, so a diverged run keeps its
+last good checkpoint. A file that is not a checkpoint (truncated, corrupt,
+another program's) is a one-line :class:`PermsymError` naming the file.
 """
 
 from __future__ import annotations
@@ -72,7 +79,7 @@ def set_rng_state(state: dict) -> None:
 
 
 def save_checkpoint(
-    path, model, optimizer=None, *, config=None, step: int = 0, history=None, scaler=None
+    path, model, optimizer=None, *, config=None, step: int = 0, history=None, scaler=None, meta=None
 ) -> Path:
     """Write a checkpoint dict to ``path`` atomically and return the path.
 
@@ -90,6 +97,8 @@ def save_checkpoint(
     history : dict, optional
         The history returned by :func:`permsym.fit` so far.
     scaler : torch.amp.GradScaler, optional
+    meta : dict, optional
+        Plain data (str, numbers, lists, dicts) kept as ``ckpt["meta"]``.
 
     >>> import tempfile, os
     >>> folder = tempfile.mkdtemp()
@@ -117,6 +126,7 @@ def save_checkpoint(
         "model_class": type(model).__name__,
         "shapes": _shapes(model),
         "rng": rng_state(),
+        "meta": meta,
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -124,17 +134,68 @@ def save_checkpoint(
             torch.save(ckpt, f)
             f.flush()
             os.fsync(f.fileno())
+        try:  # refuse what load_checkpoint could not read back
+            torch.load(tmp, map_location="cpu", weights_only=True)
+        except Exception as err:
+            raise PermsymError(
+                f"checkpoint {str(path)!r}: not written, it could not be loaded back "
+                f"({type(err).__name__}: {_first_line(err)}); keep config, history and meta to plain "
+                "numbers, strings, lists and dicts"
+            ) from None
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by an interrupted write
+        stale.unlink(missing_ok=True)
     return path
 
 
-def _check(name: str, ckpt: dict, model, config) -> None:
-    """Raise a PermsymError naming every way ``ckpt`` does not fit ``model`` and ``config``."""
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0][:200] if text else "no message"
+
+
+def read_checkpoint(path, name: str = "checkpoint") -> dict:
+    """The checkpoint dict in ``path``, on the CPU, without building a model.
+
+    A missing file, a file torch cannot read (truncated, corrupt, not a checkpoint) or a
+    dict without a checkpoint's entries is a one-line PermsymError naming ``name`` and the file.
+
+    >>> import tempfile, os
+    >>> bad = os.path.join(tempfile.mkdtemp(), "x.pt")
+    >>> _ = open(bad, "w").write("not a checkpoint")
+    >>> read_checkpoint(bad)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    permsym.errors.PermsymError: checkpoint '...x.pt': not a readable checkpoint (UnpicklingError: ...)
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise PermsymError(f"{name}: expected an existing checkpoint file, got {str(path)!r}")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise PermsymError(
+            f"{name} {str(path)!r}: not a readable checkpoint ({type(err).__name__}: {_first_line(err)})"
+        ) from None
+    needed = ("model", "step", "model_class", "shapes")
+    if not isinstance(ckpt, dict) or any(k not in ckpt for k in needed):
+        got = sorted(ckpt) if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise PermsymError(
+            f"{name} {str(path)!r}: expected a permsym checkpoint with entries {list(needed)}, got {got}"
+        )
+    return ckpt
+
+
+def _check(name: str, ckpt: dict, model, config, meta=None) -> None:
+    """Raise a PermsymError naming every way ``ckpt`` does not fit ``model``, ``config`` and ``meta``."""
     where = f"checkpoint {name!r}"
+    if meta is not None:
+        diff = dict_diff(ckpt.get("meta") or {}, meta)
+        if diff:
+            raise PermsymError(f"{where}: " + "; ".join(diff))
     if ckpt.get("model_class") != type(model).__name__:
         raise PermsymError(
             f"{where}: saved from a model of class {ckpt.get('model_class')!r}, "
@@ -167,8 +228,27 @@ def _check(name: str, ckpt: dict, model, config) -> None:
             )
 
 
+def dict_diff(saved: dict, here: dict, prefix: str = "", ignore=()) -> list[str]:
+    """Every entry (nested, as ``a.b``) that differs between two dicts, in words.
+
+    >>> dict_diff({"data": {"n": 1}, "task": "x"}, {"data": {"n": 2}, "task": "x"})
+    ["'data.n' is 1 in the checkpoint but 2 here"]
+    """
+    out = []
+    for k in sorted(set(saved) | set(here), key=str):
+        key = f"{prefix}{k}"
+        a, b = saved.get(k), here.get(k)
+        if key in ignore:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += dict_diff(a, b, key + ".", ignore)
+        elif a != b:
+            out.append(f"{key!r} is {a!r} in the checkpoint but {b!r} here")
+    return out
+
+
 def load_checkpoint(
-    path, model, optimizer=None, *, config=None, scaler=None, restore_rng: bool = False
+    path, model, optimizer=None, *, config=None, scaler=None, restore_rng: bool = False, meta=None
 ) -> dict:
     """Load a checkpoint into ``model`` (and ``optimizer``, ``scaler``) and return the dict.
 
@@ -187,12 +267,15 @@ def load_checkpoint(
         The configuration the caller will continue with.
     restore_rng : bool
         Also restore the random number generators, for an exact resume.
+    meta : dict, optional
+        Must equal the checkpoint's ``meta`` entry for entry (:func:`dict_diff`).
 
     Raises
     ------
     PermsymError
-        If the file is missing, or the model's class, a shape, a parameter
-        name or a configuration entry differs; the message names them.
+        If the file is missing or unreadable (:func:`read_checkpoint`), or the
+        model's class, a shape, a parameter name, a configuration or a ``meta``
+        entry differs; the message names them.
 
     >>> import tempfile, os
     >>> p = save_checkpoint(os.path.join(tempfile.mkdtemp(), "m.pt"), torch.nn.Linear(2, 1))
@@ -202,10 +285,8 @@ def load_checkpoint(
     permsym.errors.PermsymError: checkpoint '...m.pt': parameter 'weight' has shape (1, 2) in the checkpoint but (1, 3) in the model
     """
     path = Path(path)
-    if not path.is_file():
-        raise PermsymError(f"path: expected an existing checkpoint file, got {str(path)!r}")
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    _check(str(path), ckpt, model, config)
+    ckpt = read_checkpoint(path)
+    _check(str(path), ckpt, model, config, meta)
     model.load_state_dict(ckpt["model"])
     if optimizer is not None and ckpt["optimizer"] is not None:
         optimizer.load_state_dict(ckpt["optimizer"])

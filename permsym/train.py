@@ -49,7 +49,7 @@ def _flag(name: str) -> bool:
     )
 
 
-def device(prefer: str | None = None):
+def pick_device(prefer: str | None = None):
     """Return the best available ``torch.device``: CUDA, then MPS, then CPU.
 
     Parameters
@@ -57,7 +57,7 @@ def device(prefer: str | None = None):
     prefer : str, optional
         ``"cuda"``, ``"mps"`` or ``"cpu"`` to force a device; it must exist.
 
-    >>> device("cpu")
+    >>> pick_device("cpu")
     device(type='cpu')
     """
     import torch
@@ -117,7 +117,7 @@ def budget(name: str | None = None) -> str:
         return "quick"
     if full:
         return "full"
-    return "full" if device().type == "cuda" else "quick"
+    return "full" if pick_device().type == "cuda" else "quick"
 
 
 def _budget_reason() -> str:
@@ -181,15 +181,12 @@ def session(seed: int = 0, budget_name: str | None = None, verbose: bool = True)
     from . import __version__
 
     seed_everything(seed)
-    dev = device()
+    dev = pick_device()
     chosen = budget(budget_name)
     if verbose:
         reason = "given" if budget_name else _budget_reason()
         print(f"permsym {__version__} | device: {describe_device(dev)} | budget: {chosen} ({reason}) | seed: {seed}")
     return Session(device=dev, budget=chosen, seed=seed)
-
-
-_best_device = device  # fit's keyword argument ``device`` shadows the function
 
 
 @dataclass(frozen=True)
@@ -287,7 +284,8 @@ def _to(batch, dev):
 
 
 def fit(model, loss_fn, batches, config: TrainConfig, *, evaluate=None, checkpoint=None,
-        resume: bool = False, device=None, progress: bool = True, data_on_device: bool = False) -> dict:
+        resume: bool = False, device=None, progress: bool = True, data_on_device: bool = False,
+        meta: dict | None = None) -> dict:
     """Train ``model`` with AdamW for ``config.steps`` steps and return the history.
 
     Parameters
@@ -309,16 +307,19 @@ def fit(model, loss_fn, batches, config: TrainConfig, *, evaluate=None, checkpoi
     checkpoint : str or Path, optional
         The file to write (see :mod:`permsym.checkpoint`).
     resume : bool
-        Continue from ``checkpoint`` if that file exists (its model and config
-        must match), else start afresh.
+        Continue from ``checkpoint`` if that file exists (its model, config and
+        ``meta`` must match), else start afresh.
     device : str or torch.device, optional
-        Default: :func:`device`. ``amp`` and ``compile`` apply only on CUDA.
+        Default: :func:`pick_device`. ``amp`` and ``compile`` apply only on CUDA.
     progress : bool
         Show a tqdm progress bar (steps, loss, examples per second).
     data_on_device : bool
         Give ``batches`` a generator on the training device instead of the CPU, for
         data drawn there (``torch.rand(..., generator=g, device=g.device)``) with no
         copy from the CPU. The same on a CPU; on a GPU the draws differ from the CPU's.
+    meta : dict, optional
+        Kept in every checkpoint and checked on resume (a task's experiment: its
+        data, model and seeds), so a run never continues another one's checkpoint.
 
     Returns
     -------
@@ -352,7 +353,7 @@ def fit(model, loss_fn, batches, config: TrainConfig, *, evaluate=None, checkpoi
 
     if not isinstance(config, TrainConfig):
         raise PermsymError(f"config: expected a TrainConfig, got {type(config).__name__}")
-    dev = _best_device() if device is None else torch.device(device)
+    dev = pick_device() if device is None else torch.device(device)
     model.to(dev).train()
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     amp = None  # the autocast dtype, on CUDA only
@@ -366,7 +367,7 @@ def fit(model, loss_fn, batches, config: TrainConfig, *, evaluate=None, checkpoi
     history = {"step": [], "loss": [], "seconds": [], "eval": {"step": []}}
     start = saved = 0
     if resume and checkpoint is not None and os.path.isfile(checkpoint):
-        ckpt = load_checkpoint(checkpoint, model, opt, config=config, scaler=scaler, restore_rng=True)
+        ckpt = load_checkpoint(checkpoint, model, opt, config=config, scaler=scaler, restore_rng=True, meta=meta)
         start = saved = ckpt["step"]
         history = ckpt["history"]
         if start > config.steps:
@@ -417,7 +418,8 @@ def fit(model, loss_fn, batches, config: TrainConfig, *, evaluate=None, checkpoi
                     _record(history["eval"], step, evaluate(model))
                 model.train()
             if checkpoint is not None and due(step, config.checkpoint_every):
-                save_checkpoint(checkpoint, model, opt, config=config, step=step, history=history, scaler=scaler)
+                save_checkpoint(checkpoint, model, opt, config=config, step=step, history=history, scaler=scaler,
+                                meta=meta)
                 saved = step
             bar.update(1)
             rate = config.batch_size * (step - start) / max(elapsed, 1e-9)

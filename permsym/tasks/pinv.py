@@ -36,7 +36,7 @@ from torch import nn
 
 from ..einnet import EinNet
 from ..errors import PermsymError
-from ..train import TrainConfig, describe_device, device as pick_device, fit, seed_everything
+from ..train import TrainConfig, describe_device, fit, pick_device, seed_everything
 from .cli import run_main, write_json
 from .models import n_parameters
 

@@ -29,7 +29,7 @@ from torch import nn
 from ..checkpoint import load_checkpoint, save_checkpoint
 from ..errors import PermsymError
 from ..train import TrainConfig, describe_device, fit
-from ..train import device as _best_device
+from ..train import pick_device as _best_device
 from .cli import run_main, write_json
 from .spectrum_data import (  # noqa: F401  (re-exported: every data name keeps working from here)
     EULER_GAMMA, TEST_SEED, SpectrumTask, TotalPowerRegression, _int, _noise_ok, _points, fourier_coefficients,

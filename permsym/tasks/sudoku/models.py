@@ -4,10 +4,14 @@ The board is a tensor ``X[i, x, j, y, c]`` (band, row in band, stack, column in 
 stored as ``(B, 9, 9, 9, F)``: row ``r = 3i + x``, column ``3j + y``, digit, features. Solving is
 equivariant to permuting the digits, the bands, the stacks, the rows inside each band and the
 columns inside each stack independently (type ``ixjycH`` with ``x`` depending on ``i`` and ``y`` on
-``j``), and to transposing the board. :func:`symmetries` lists these moves, :func:`act` applies one,
-:func:`check_equivariance` measures a model against each.
+``j``), and to transposing the board. :func:`symmetries` lists these moves, :func:`apply_move`
+applies one, :func:`check_equivariance` measures a model against each.
 
-Everything here is re-exported by :mod:`permsym.tasks.sudoku`.
+- :class:`SudokuNet`: one feature vector per (cell, digit) pair, updated ``steps`` times with shared
+  weights by messages from the four *exact-cover constraints*: the mean over a row (at fixed digit),
+  a column, a box, and over the digits of a cell. Row and column share their weights (transpose).
+- :class:`SudokuMLP`: the baseline that ignores the symmetry, an MLP on the 81 cells.
+- :data:`MODELS` (the registry of :func:`permsym.tasks.base.build_model`), :data:`NET`, :data:`MLP`.
 """
 
 from __future__ import annotations
@@ -16,8 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .models import build_model as _build
-from .models import n_parameters  # noqa: F401  (the doctest of build_model)
+from ...blocks import mlp
 
 # --- the board as a tensor and its symmetries ------------------------------------------------------
 
@@ -68,7 +71,7 @@ def symmetries(seed: int = 0) -> dict:
     }
 
 
-def act(t: torch.Tensor, move) -> torch.Tensor:
+def apply_move(t: torch.Tensor, move) -> torch.Tensor:
     """Apply a move of :func:`symmetries` to ``t`` of shape ``(B, 9, 9, 9, ...)`` (rows, columns, digits)."""
     rows, cols, digits, transpose = move
     t = t[:, torch.argsort(rows)][:, :, torch.argsort(cols)][:, :, :, torch.argsort(digits)]
@@ -88,7 +91,8 @@ def check_equivariance(model: nn.Module, puzzles, tol: float = 1e-9, steps: int 
     with torch.no_grad():
         y = m(x, steps=steps)  # (S, B, 9, 9, 9)
         for name, move in symmetries().items():
-            err = max((m(act(x, move), steps=steps)[s] - act(y[s], move)).abs().max().item() for s in range(len(y)))
+            err = max((m(apply_move(x, move), steps=steps)[s] - apply_move(y[s], move)).abs().max().item()
+                      for s in range(len(y)))
             assert err <= tol, f"{type(model).__name__} is not equivariant to {name}: error {err:.3g} > {tol:g}"
             out[name] = err
     return out
@@ -97,17 +101,13 @@ def check_equivariance(model: nn.Module, puzzles, tol: float = 1e-9, steps: int 
 # --- the models ----------------------------------------------------------------------------------
 
 
-def _mlp(n_in: int, hidden: int, n_out: int) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(n_in, hidden), nn.GELU(), nn.Linear(hidden, n_out))
-
-
 class _Constraint(nn.Module):
     """The state of one kind of constraint from the mean of its members: ``p = A m``,
     ``q = p + mlp(p)``, and its message into the cell update, ``C q`` (``hidden -> pool -> mlp``)."""
 
     def __init__(self, hidden: int, pool: int, out: int):
         super().__init__()
-        self.inp, self.mlp = nn.Linear(hidden, pool), _mlp(pool, 2 * pool, pool)
+        self.inp, self.mlp = nn.Linear(hidden, pool), mlp(pool, 2 * pool, pool)
         self.out = nn.Linear(pool, out, bias=False)
 
     def forward(self, mean: torch.Tensor) -> torch.Tensor:
@@ -184,17 +184,6 @@ class SudokuMLP(nn.Module):
 
 
 MODELS = {"SudokuNet": SudokuNet, "SudokuMLP": SudokuMLP}
-
-
-def build_model(spec: dict) -> nn.Module:
-    """``{"name": "SudokuNet" | "SudokuMLP", **kwargs}`` -> the model.
-
-    >>> n_parameters(build_model(NET))
-    27409
-    """
-    return _build(spec, MODELS)
-
-
 #: The model specs: the shipped network (full budget) and the MLP baseline.
 NET = {"name": "SudokuNet", "hidden": 48, "pool": 24, "mlp": 96, "steps": 16}
 MLP = {"name": "SudokuMLP", "hidden": 1024, "depth": 2}

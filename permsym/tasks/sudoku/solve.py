@@ -2,10 +2,12 @@
 
 - Decoding: :func:`predict` (one shot: the most likely digit of every cell), :func:`solve_iterative`
   (fill the most confident empty cell, run again; optionally only digits the rules allow).
-- :func:`evaluate`: cell accuracy and solved fraction for a decoding.
+- :func:`evaluate`: cell accuracy and solved fraction for a decoding (solved: the board obeys the
+  rules and keeps the givens).
 - Pictures: :func:`draw`, :func:`snapshots`, :func:`watch` (a widget).
 
-Everything here is re-exported by :mod:`permsym.tasks.sudoku`.
+The decoding rule: the network chooses; decoding fills one cell at a time and may refuse a digit
+that breaks a rule visible on the board, but never backtracks (a filled digit stays).
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import PermsymError
-from . import sudoku_data as sd
-from .sudoku_models import encode
+from ...errors import PermsymError
+from . import data as sd
+from .models import encode
 
 # --- decoding and evaluation -----------------------------------------------------------------------
 
@@ -109,24 +111,31 @@ DECODINGS = ("one-shot", "iterative", "iterative-unchecked")
 
 
 def evaluate(model, puzzles, solutions, decoding: str = "iterative", steps: int | None = None) -> dict:
-    """Score a model: ``cell_accuracy`` (on the empty cells), ``solved`` (fraction of puzzles fully
-    right), ``puzzles``, ``decoding``, ``steps``, ``seconds``.
+    """Score a model: ``cell_accuracy`` (on the empty cells), ``solved`` (fraction of puzzles whose
+    board is a complete grid that obeys the rules and keeps the givens), ``puzzles``, ``decoding``,
+    ``steps``, ``seconds``.
 
     ``decoding``: ``one-shot``, ``iterative`` (with the rules checked), ``iterative-unchecked``.
+    ``puzzles`` and ``solutions``: ``(n, 81)`` each, ``n >= 1``; anything else is a PermsymError.
     """
     if decoding not in DECODINGS:
         raise PermsymError(f"decoding: expected one of {DECODINGS}, got {decoding!r}")
     start = time.perf_counter()
     puzzles, solutions = np.asarray(puzzles), np.asarray(solutions)
+    if puzzles.ndim != 2 or puzzles.shape[1:] != (81,) or len(puzzles) == 0:
+        raise PermsymError(f"puzzles: expected an array (n, 81) with n >= 1, got shape {puzzles.shape}")
+    if solutions.shape != puzzles.shape:
+        raise PermsymError(f"solutions: expected one per puzzle, shape {puzzles.shape}, got {solutions.shape}")
     if decoding == "one-shot":
         boards = predict(model, puzzles, steps)
     else:
         boards = solve_iterative(model, puzzles, steps, check_rules=decoding == "iterative")
     empty = puzzles == 0
     right = boards == solutions
+    solved = [sd.is_valid_solution(b, p) for b, p in zip(boards, puzzles)]
     return {"puzzles": int(len(puzzles)),
             "cell_accuracy": float((right & empty).sum() / max(empty.sum(), 1)),
-            "solved": float(right.all(1).mean()) if len(puzzles) else 0.0,
+            "solved": float(np.mean(solved)),
             "decoding": decoding, "steps": steps if steps is not None else getattr(model, "steps", 1),
             "seconds": round(time.perf_counter() - start, 2)}
 

@@ -1,0 +1,162 @@
+"""Training the Sudoku models: the experiment, its budgets, the data it draws, the sample-efficiency sweep.
+
+- :data:`TASK` (for :func:`permsym.tasks.base.train`, ``save``, ``load``) and :data:`CONFIGS`,
+  the two budgets as :class:`permsym.tasks.base.Experiment`\\ s. An experiment's ``data`` holds
+  ``train_puzzles`` and ``difficulty`` (the training set), ``seed`` (which training set),
+  ``reveal`` (see :func:`boards_batches`) and ``valid_puzzles`` (the validation set that
+  monitors training). Test puzzles (:func:`test_set`) are never seen in training.
+- :func:`boards_batches`, :func:`loss_fn`: what :func:`permsym.fit` draws and minimizes.
+- :data:`SWEEP`, :func:`sweep`: the chapter's sample-efficiency study.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ...errors import PermsymError
+from ...train import TrainConfig, describe_device
+from .. import base
+from . import puzzles as sp
+from .models import MLP, MODELS, NET, encode
+from .solve import evaluate
+
+
+def boards_batches(puzzles, solutions, reveal: float = 0.5):
+    """``batches(generator, batch_size)`` for :func:`permsym.fit`, drawn from a fixed set of puzzles:
+    ``(input, target, empty)``, the :func:`encode`'d board ``(B, 9, 9, 9, 2)``, the digit of every cell
+    as 0..8 ``(B, 9, 9)``, and the cells to score (empty on the board) ``(B, 9, 9)``. With probability
+    ``reveal`` a board also shows a uniformly random fraction of its empty cells, from the solution:
+    easier versions of the same puzzle, like the boards that iterative decoding meets."""
+    puzzles, solutions = torch.as_tensor(np.asarray(puzzles)).long(), torch.as_tensor(np.asarray(solutions)).long()
+
+    def batches(gen, batch_size):
+        idx = torch.randint(len(puzzles), (batch_size,), generator=gen)
+        p, s = puzzles[idx].clone(), solutions[idx]
+        shown = torch.rand(batch_size, 1, generator=gen) < reveal
+        frac = torch.rand(batch_size, 1, generator=gen) * shown  # reveal this fraction of the empty cells
+        p = torch.where((p == 0) & (torch.rand(batch_size, 81, generator=gen) < frac), s, p)
+        return encode(p), (s - 1).view(-1, 9, 9), (p == 0).view(-1, 9, 9)
+
+    return batches
+
+
+def loss_fn(model: nn.Module, batch) -> torch.Tensor:
+    """Cross-entropy on the empty cells, averaged over every step of the recurrence."""
+    x, target, empty = batch
+    logits = model(x)  # (S, B, 9, 9, 9)
+    S = logits.shape[0]
+    ce = nn.functional.cross_entropy(logits.reshape(-1, 9), target.expand(S, -1, -1, -1).reshape(-1),
+                                     reduction="none").view(S, *empty.shape)
+    return (ce * empty).sum() / (S * empty.sum().clamp_min(1))
+
+
+def test_set(difficulty, n: int):
+    """The chapter's held-out test puzzles: the first ``n`` of the test split of ``difficulty`` (cached)."""
+    return sp.dataset(n, difficulty, seed=0, split="test")
+
+
+def valid_set(difficulty, n: int):
+    """The validation puzzles that monitor training and make every choice: the valid split (cached)."""
+    return sp.dataset(n, difficulty, seed=0, split="valid")
+
+
+@dataclass
+class SudokuData:
+    """An experiment's training puzzles (``batches``) and validation puzzles (``validate``)."""
+
+    batches: object
+    valid: tuple
+
+    @classmethod
+    def make(cls, experiment: base.Experiment) -> "SudokuData":
+        d = experiment.data
+        train = sp.dataset(d["train_puzzles"], d["difficulty"], seed=d["seed"], split="train")
+        return cls(boards_batches(*train, reveal=d["reveal"]), valid_set(d["difficulty"], d["valid_puzzles"]))
+
+    def validate(self, model) -> dict:
+        r = evaluate(model, *self.valid, decoding="one-shot")
+        return {"valid_cell_accuracy": r["cell_accuracy"], "valid_solved": r["solved"]}
+
+
+TASK = base.Task("sudoku", MODELS, SudokuData.make, loss_fn)
+
+
+def experiment(model: dict, train: TrainConfig, train_puzzles: int = 1000, difficulty: str = "easy",
+               reveal: float = 0.5, seed: int = 0, valid_puzzles: int = 100) -> base.Experiment:
+    """A Sudoku experiment (see the module docstring for the data entries)."""
+    for name, v in (("train_puzzles", train_puzzles), ("valid_puzzles", valid_puzzles)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise PermsymError(f"{name}: expected an int >= 1, got {v!r}")
+    if not (isinstance(reveal, (int, float)) and 0 <= reveal <= 1):
+        raise PermsymError(f"reveal: expected a probability in [0, 1], got {reveal!r}")
+    sp.check_difficulty(difficulty)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise PermsymError(f"seed: expected an int >= 0, got {seed!r}")
+    data = {"train_puzzles": train_puzzles, "difficulty": difficulty, "reveal": reveal, "seed": seed,
+            "valid_puzzles": valid_puzzles}
+    return base.Experiment("sudoku", data, dict(model), train)
+
+
+#: The budgets: ``quick`` (CI, a minute on a CPU) and ``full`` (the shipped checkpoint).
+CONFIGS = {
+    "quick": experiment({"name": "SudokuNet", "hidden": 32, "pool": 16, "mlp": 64, "steps": 6},
+                        TrainConfig(steps=100, batch_size=32, lr=3e-3, eval_every=25, clip_grad_norm=1.0),
+                        train_puzzles=100, valid_puzzles=50),
+    "full": experiment(NET, TrainConfig(steps=2400, batch_size=32, lr=2e-3, eval_every=400, checkpoint_every=400,
+                                        clip_grad_norm=1.0, schedule="cosine"), train_puzzles=1000,
+                       difficulty="hard"),
+}
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[3] / "book" / "checkpoints" / "sudoku-net-full-1000.pt"
+
+#: The sample-efficiency sweep of the chapter: for each budget, the numbers of training puzzles (easy
+#: ones), the test puzzles of each difficulty, and the two experiments (their ``train_puzzles`` is set
+#: per run).
+_SMALL_NET = {"name": "SudokuNet", "hidden": 32, "pool": 16, "mlp": 64, "steps": 6}
+SWEEP = {
+    "quick": {"train_puzzles": (10, 100), "n_test": 20,
+              "net": experiment(_SMALL_NET, TrainConfig(steps=60, batch_size=32, lr=3e-3, clip_grad_norm=1.0)),
+              "mlp": experiment({**MLP, "hidden": 256}, TrainConfig(steps=60, batch_size=32, lr=1e-3,
+                                                                   clip_grad_norm=1.0))},
+    "full": {"train_puzzles": (100, 1000, 10000), "n_test": 1000,
+             "net": experiment(_SMALL_NET, TrainConfig(steps=600, batch_size=32, lr=3e-3, clip_grad_norm=1.0)),
+             "mlp": experiment(MLP, TrainConfig(steps=600, batch_size=32, lr=1e-3, clip_grad_norm=1.0))},
+}
+
+
+def sweep(budget: str = "quick", device="cpu", progress: bool = False, log=print, command: str | None = None):
+    """Train :data:`SWEEP` ``[budget]``'s two models on each number of training puzzles and score them
+    on the test puzzles: easy ones one shot and iterative, hard ones iterative. Returns
+    ``{"runs": [...], "n_test", "config", "provenance"}``."""
+    import time
+
+    if budget not in SWEEP:
+        raise PermsymError(f"budget: expected one of {sorted(SWEEP)}, got {budget!r}")
+    spec, start = SWEEP[budget], time.perf_counter()
+    n_test = spec["n_test"]
+    easy, hard = test_set("easy", n_test), test_set("hard", n_test)
+    runs, seeds = [], {}
+    for n in spec["train_puzzles"]:
+        for kind in ("net", "mlp"):
+            e = spec[kind].replace(data={"train_puzzles": n})
+            model, history = base.train(TASK, e, device=device, progress=progress)
+            seeds[f"{kind}-{n}"] = {"train": e.train.seed, "puzzles": e.data["seed"]}
+            row = {"model": kind, "train_puzzles": n, "n_parameters": base.n_parameters(model),
+                   "train_seconds": round(history["seconds"][-1], 1), "final_loss": history["loss"][-1],
+                   "valid_solved": history["eval"]["valid_solved"][-1],
+                   "one-shot": evaluate(model, *easy, decoding="one-shot"),
+                   "iterative": evaluate(model, *easy, decoding="iterative"),
+                   "hard_iterative": evaluate(model, *hard, decoding="iterative")}
+            runs.append(row)
+            log(json.dumps(row))
+    command = command or f"permsym.tasks.sudoku.training.sweep({budget!r})"
+    return {"budget": budget, "n_test": n_test, "runs": runs,
+            "config": {"train_puzzles": list(spec["train_puzzles"]),
+                       **{k: spec[k].as_dict() for k in ("net", "mlp")}},
+            "provenance": base.provenance(command, {"runs": seeds, "test": "test split, seed 0"},
+                                          describe_device(torch.device(device)), time.perf_counter() - start)}
