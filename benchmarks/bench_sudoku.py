@@ -20,11 +20,14 @@ from collections import Counter
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from permsym.tasks import sudoku as su  # noqa: E402
-from permsym.tasks import sudoku_data as sd  # noqa: E402
+from permsym.tasks import base  # noqa: E402
+from permsym.tasks.sudoku import data as sd  # noqa: E402
+from permsym.tasks.sudoku import models as sm  # noqa: E402
+from permsym.tasks.sudoku import puzzles as sp  # noqa: E402
+from permsym.tasks.sudoku import solve as ss  # noqa: E402
+from permsym.tasks.sudoku import training as st  # noqa: E402
 
 
 def per_item(fn, n):
@@ -36,7 +39,7 @@ def per_item(fn, n):
 def generator():
     print("1. generator: ms per puzzle (seeded; 200 easy, 50 hard)")
     for difficulty, n in (("easy", 200), ("hard", 50), ((45, 45), 100), ((30, 30), 100), ((24, 24), 30)):
-        t, (puzzles, _) = per_item(lambda: sd.generate(n, difficulty, seed=11), n)
+        t, (puzzles, _) = per_item(lambda: sp.generate(n, difficulty, seed=11), n)
         clues = (puzzles > 0).sum(1)
         print(f"   {str(difficulty):>9}: {1000 * t:7.1f} ms/puzzle   clues {clues.min()}..{clues.max()}")
 
@@ -46,12 +49,12 @@ def minimal(n_grids=300):
     counts = Counter()
     t0 = time.perf_counter()
     for k in range(n_grids):
-        puzzle, _ = sd.minimal_puzzle(random.Random(10**7 + k))
+        puzzle, _ = sp.minimal_puzzle(random.Random(10**7 + k))
         counts[sum(v > 0 for v in puzzle)] += 1
     dt = (time.perf_counter() - t0) / n_grids
     print(f"   {1000 * dt:.1f} ms per minimal puzzle; clue counts: "
           + ", ".join(f"{c}: {100 * v / n_grids:.1f}%" for c, v in sorted(counts.items())))
-    print(f"   grids whose minimal puzzle has at most c clues: "
+    print("   grids whose minimal puzzle has at most c clues: "
           + ", ".join(f"<= {c}: {100 * sum(v for k, v in counts.items() if k <= c) / n_grids:.0f}%"
                       for c in (22, 23, 24, 25, 26)))
 
@@ -59,7 +62,7 @@ def minimal(n_grids=300):
 def solver():
     print("3. solver: ms per count_solutions(p, limit=2)")
     for difficulty in ("easy", "hard"):
-        puzzles, _ = sd.generate(50, difficulty, seed=12)
+        puzzles, _ = sp.generate(50, difficulty, seed=12)
         t, _ = per_item(lambda: [sd.count_solutions(p) for p in puzzles], len(puzzles))
         print(f"   {difficulty:>5}: {1000 * t:6.2f} ms")
 
@@ -67,25 +70,25 @@ def solver():
 def network():
     torch.set_num_threads(1)
     print(f"4. network, {torch.get_num_threads()} torch thread")
-    puzzles, solutions = sd.generate(64, "easy", seed=13)
-    for spec in (su.CONFIGS["quick"].model, su.NET):
+    puzzles, solutions = sp.generate(64, "easy", seed=13)
+    for spec in (st.CONFIGS["quick"].model, sm.NET):
         torch.manual_seed(0)
-        model = su.build_model(spec)
-        batches = su.boards_batches(puzzles, solutions)
+        model = base.build_model(spec, sm.MODELS)
+        batches = st.boards_batches(puzzles, solutions)
         opt = torch.optim.AdamW(model.parameters())
         times = []
         for step in range(4):
             batch = batches(torch.Generator().manual_seed(step), 32)
             t0 = time.perf_counter()
-            loss = su.loss_fn(model, batch)
+            loss = st.loss_fn(model, batch)
             opt.zero_grad()
             loss.backward()
             opt.step()
             times.append(time.perf_counter() - t0)
-        t_fwd, _ = per_item(lambda: su.predict(model, puzzles), len(puzzles))
-        print(f"   {su.n_parameters(model):>6} parameters, T = {spec['steps']}: training step (batch 32) "
+        t_fwd, _ = per_item(lambda: ss.predict(model, puzzles), len(puzzles))
+        print(f"   {base.n_parameters(model):>6} parameters, T = {spec['steps']}: training step (batch 32) "
               f"{min(times):.2f} s; forward {1000 * t_fwd:.1f} ms/puzzle")
-    t_it, _ = per_item(lambda: su.solve_iterative(model, puzzles[:16], check_rules=False), 16)
+    t_it, _ = per_item(lambda: ss.solve_iterative(model, puzzles[:16], check_rules=False), 16)
     print(f"   iterative decoding without the early stop (untrained, one cell per round): {t_it:.2f} s/puzzle")
 
 
