@@ -12,32 +12,66 @@ The package behind the book. One module per concept:
 - :mod:`permsym.partitions`: set partitions, Bell numbers, naming orbits of ``aa->aa``.
 - :mod:`permsym.contract`: contraction bases and paths (and, from :mod:`permsym.pooling_enum`, the
   enumeration of einsum pooling operations for a symmetry type).
-- :mod:`permsym.einnet`: einsum pooling layers and the equivariant einsum network.
+- :mod:`permsym.notation`: the one parser of the symmetry-type notation (``aH``, ``abH``, ``aaH``, ...).
+- :mod:`permsym.einsum_pooling`: einsum pooling layers; :mod:`permsym.einnet`: the equivariant einsum network.
+- :mod:`permsym.blocks`: the flat MLP, a flat MLP baseline, the input checks of the layers.
 - :mod:`permsym.testing`: :func:`assert_equivariant`.
 - :mod:`permsym.polynomial`: symmetrization and constrained polynomial layers.
 - :mod:`permsym.checkpoint`: atomic checkpoints with exact resume.
 - :mod:`permsym.plot`, :mod:`permsym.widgets`: figures and the symmetry explorer (display only).
 - :mod:`permsym.tasks`: the trained chapters' data, models and command lines.
 
-Heavy, display-only libraries (matplotlib, sympy, ipywidgets) are imported
-inside the functions that use them, never here.
+Every name below is imported on first use (``permsym.sharing`` loads
+:mod:`permsym.solve`), so ``import permsym.notation`` loads neither torch nor
+numpy. Heavy, display-only libraries (matplotlib, sympy, ipywidgets) are
+imported inside the functions that use them, never here.
 """
 
 __version__ = "0.1.0"
 
-from .checkpoint import load_checkpoint, save_checkpoint
-from .contract import compare_paths, contraction_basis, pooling_ops
-from .einnet import EinNet, EinsumPooling
-from .errors import PermsymError
-from .exact import Derivation, derive, laurent_invariant_terms
-from .groups import Action, Group, cyclic, dihedral, direct_product, parse_symmetry, symmetric, trivial
-from .numeric import constraint_matrix, null_space_dim, numeric_basis, sharing_by_enumeration
-from .partitions import bell, set_partitions
-from .polynomial import PolynomialEquivariant, Symmetrized
-from .pool import DeepSetsLayer, DeepSetsNet, DSSLayer
-from .testing import assert_equivariant
-from .solve import Sharing, dof_table, sharing, sharing_from_generators
-from .train import Session, TrainConfig, budget, fit, pick_device, seed_everything, session
+import importlib
+
+#: Where each public name lives: ``module -> names`` (imported on first use, see ``__getattr__``).
+_EXPORTS = {
+    "checkpoint": ("load_checkpoint", "save_checkpoint"),
+    "contract": ("compare_paths", "contraction_basis", "pooling_ops"),
+    "einnet": ("EinNet",),
+    "einsum_pooling": ("EinsumPooling",),
+    "errors": ("PermsymError",),
+    "exact": ("Derivation", "derive", "laurent_invariant_terms"),
+    "notation": ("SymmetryType", "parse_type"),
+    "groups": ("Action", "Group", "cyclic", "dihedral", "direct_product", "parse_symmetry", "symmetric", "trivial"),
+    "numeric": ("constraint_matrix", "null_space_dim", "numeric_basis", "sharing_by_enumeration"),
+    "partitions": ("bell", "set_partitions"),
+    "polynomial": ("PolynomialEquivariant", "Symmetrized"),
+    "pool": ("DeepSetsLayer", "DeepSetsNet", "DSSLayer"),
+    "testing": ("assert_equivariant",),
+    "solve": ("Sharing", "dof_table", "sharing", "sharing_from_generators"),
+    "train": ("Session", "TrainConfig", "budget", "fit", "pick_device", "seed_everything", "session"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str):
+    """Import a public name's module on first use (PEP 562); submodules (``permsym.pool``) too."""
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    elif not name.startswith("_"):
+        try:
+            value = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as err:
+            if err.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "Action",
@@ -54,6 +88,8 @@ __all__ = [
     "null_space_dim",
     "numeric_basis",
     "parse_symmetry",
+    "parse_type",
+    "SymmetryType",
     "sharing",
     "sharing_by_enumeration",
     "sharing_from_generators",

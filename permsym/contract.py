@@ -1,10 +1,10 @@
 r"""From symmetry types to tensor contractions: contraction bases, contraction paths (and einsum pooling).
 
-Three tools, one idea (seed, section II.2): everything a permutation-symmetric
+Three tools, one idea (the blog post, section II.2): everything a permutation-symmetric
 layer needs is a tensor contraction, written as an einsum string.
 
 1. :func:`pooling_ops` lists the einsum pooling operations of a symmetry type
-   up to order ``k`` with the seed's five filters, and :func:`compose_dedup`
+   up to order ``k`` with the post's five filters, and :func:`compose_dedup`
    drops those a stack obtains by composition.  They live in
    :mod:`permsym.pooling_enum` (with the representation of an operation) and are
    re-exported here.
@@ -28,7 +28,8 @@ from math import prod
 import numpy as np
 
 from .errors import PermsymError
-from .pooling_enum import (FILTERS, _relabel, _rgs, canonical, check_filters, compose, compose_dedup, enumerate_ops,
+from .partitions import growth_strings
+from .pooling_enum import (FILTERS, _relabel, canonical, check_filters, compose, compose_dedup, enumerate_ops,
                            filter_report, op_string, pooling_ops, same_op)
 
 __all__ = ["pooling_ops", "enumerate_ops", "filter_report", "compose", "compose_dedup", "canonical", "op_string",
@@ -73,13 +74,14 @@ class Contraction:
 
 
 def _spec(spec: str) -> tuple[str, str]:
-    s = spec.replace(" ", "") if isinstance(spec, str) else ""
-    if s.count("->") != 1 or not all(c.isascii() and c.islower() for c in s.replace("->", "")) or \
-            not s.split("->")[0] or not set(s.split("->")[1]) <= set(s.split("->")[0]):
-        raise PermsymError(f"spec: expected lowercase input letters, '->', output letters drawn from them "
-                           f"(like 'a->', 'aa->aa', 'ab->ab'), got {spec!r}")
-    inp, out = s.split("->")
-    return inp, out
+    """The input and output letters of ``spec`` (:func:`permsym.solve.parse_spec`), permuted letters only."""
+    from .solve import parse_spec
+
+    stype, out = parse_spec(spec)
+    if stype.latent:
+        raise PermsymError(f"spec {spec!r}: a contraction basis takes permuted letters only (like 'a->', 'aa->aa', "
+                           "'ab->ab'), no latent axis 'H'")
+    return stype.text, out
 
 
 def contraction_basis(spec: str, order: int, **sizes) -> list[Contraction]:
@@ -97,8 +99,6 @@ def contraction_basis(spec: str, order: int, **sizes) -> list[Contraction]:
     >>> [c.einsum for c in contraction_basis("ab->ab", 1, a=3, b=4)]
     ['ab->ab', 'ab->ac', 'ab->cb', 'ab->cd']
     """
-    import opt_einsum as oe
-
     inp, out = _spec(spec)
     if isinstance(order, bool) or not isinstance(order, int) or order < 1:
         raise PermsymError(f"order: expected an int >= 1, got {order!r}")
@@ -109,7 +109,7 @@ def contraction_basis(spec: str, order: int, **sizes) -> list[Contraction]:
     shape = tuple(sizes[c] for c in letters)
     groups = {c: [p for p, ch in enumerate(letters) if ch == c] for c in dict.fromkeys(letters)}
     basis = []
-    for choice in product(*(list(_rgs(len(g))) for g in groups.values())):
+    for choice in product(*(list(growth_strings(len(g))) for g in groups.values())):
         flat, offset = [0] * len(letters), 0
         for g, rgs in zip(groups.values(), choice):
             for p, b in zip(g, rgs):
@@ -181,7 +181,7 @@ def compare_paths(eq: str, size: int = 8, sizes: dict | None = None) -> dict:
     Parameters
     ----------
     eq : str
-        An einsum string with two or more operands, e.g. the seed's ``"ab,dc,ae,ac,db->de"``.
+        An einsum string with two or more operands, e.g. the post's ``"ab,dc,ae,ac,db->de"``.
     size, sizes
         Every index has size ``size`` unless ``sizes`` names it.
 

@@ -20,8 +20,9 @@ An :class:`Action` says how groups act on tensors whose axes are named by
 letters, as in einsum.  Each distinct letter is an index set with its own group:
 a repeated letter (``aa``) is one index set, so the same permutation moves both
 axes (joint action); distinct letters (``ab``) carry independent groups (their
-direct product acts); a capital letter (``H``) is a latent axis, left alone by
-default.  ``depends={'x': 'i'}`` lets the permutation of ``x`` differ for each
+direct product acts); ``H``, last, is a latent axis, left alone by default.
+:mod:`permsym.notation` parses these strings (the one parser of the notation).
+``depends={'x': 'i'}`` lets the permutation of ``x`` differ for each
 value of ``i`` (rows permuted within each band of a Sudoku grid).
 """
 
@@ -34,6 +35,7 @@ from numbers import Integral
 import numpy as np
 
 from .errors import PermsymError
+from .notation import LATENT, SymmetryType, parse_type
 
 __all__ = ["Group", "Move", "Action", "symmetric", "cyclic", "dihedral", "trivial",
            "direct_product", "parse_symmetry"]
@@ -283,12 +285,12 @@ class Action:
         return np.array(rows, dtype=np.int64).reshape(len(rows), int(np.prod(shape)))
 
 
-def build_action(letters: str, used: str, sizes: dict, depends, context: str) -> Action:
-    """Check ``sizes`` and ``depends`` against the letters ``used`` and build the :class:`Action`.
+def build_action(stype: SymmetryType, sizes: dict, context: str) -> Action:
+    """Check ``sizes`` against a parsed symmetry type (see :mod:`permsym.notation`) and build the :class:`Action`.
 
     ``context`` (e.g. ``"spec 'ab->ab'"``) goes into every error message.
     """
-    groups, dims = {}, {}
+    groups, dims, used = {}, {}, stype.text
     for key in sizes:
         if key not in used:
             raise PermsymError(f"keyword {key}={sizes[key]!r} names no letter of {context} (letters: {used})")
@@ -300,40 +302,28 @@ def build_action(letters: str, used: str, sizes: dict, depends, context: str) ->
             groups[c], dims[c] = v, v.degree
         elif isinstance(v, Integral) and not isinstance(v, bool) and v >= 1:
             dims[c] = int(v)
-            groups[c] = trivial(dims[c]) if c.isupper() else symmetric(dims[c])
+            groups[c] = trivial(dims[c]) if c == LATENT else symmetric(dims[c])
         else:
             raise PermsymError(f"size of letter {c!r} of {context}: expected an int >= 1 or a permsym.Group "
                                f"(e.g. permsym.cyclic(4)), got {v!r} ({type(v).__name__})")
-    depends = {} if depends is None else depends
-    if not isinstance(depends, dict):
-        raise PermsymError(f"depends: expected a dict like {{'x': 'i'}}, got {depends!r}")
-    for c, on in depends.items():
-        if not (isinstance(c, str) and c in used and isinstance(on, str) and on and set(on) <= set(used)):
-            raise PermsymError(f"depends: expected letters of {context} ({used}) mapped to letters, "
-                               f"got {c!r}: {on!r}")
-        if c in on:
-            raise PermsymError(f"depends: letter {c!r} cannot depend on itself (got {c!r}: {on!r})")
-    return Action(letters, dims, groups, dict(depends))
+    return Action(used, dims, groups, stype.depends_dict())
 
 
 def parse_symmetry(symmetry_type: str, depends: dict | None = None, **sizes) -> Action:
-    """Parse a symmetry-type string of the seed (``"a"``, ``"aH"``, ``"abH"``, ``"aaH"``, ...) into an :class:`Action`.
+    """Parse a symmetry type (``"a"``, ``"aH"``, ``"abH"``, ``"aaH"``, ...) into an :class:`Action`.
 
-    Each size is an int (lowercase: the full symmetric group on that many
-    points; capital: a latent axis of that size, no group) or a :class:`Group`.
+    The string follows :mod:`permsym.notation` (``H`` only as the last axis).
+
+    Each size is an int (a lowercase letter: the full symmetric group on that
+    many points; ``H``: a latent axis of that size, no group) or a :class:`Group`.
 
     >>> act = parse_symmetry("aaH", a=4, H=8)
     >>> act.shape(), act.groups["a"].name, act.groups["H"].name
     ((4, 4, 8), 'symmetric(4)', 'trivial(8)')
-    >>> parse_symmetry("a1")
+    >>> parse_symmetry("aHb")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    permsym.errors.PermsymError: symmetry type 'a1': unexpected character '1'; expected letters a-z, A-Z
+    permsym.errors.PermsymError: symmetry_type: expected lowercase letters a-z, ..., got 'aHb' (the latent axis 'H' must be the last axis, and appear at most once)
     """
-    context = f"symmetry type {symmetry_type!r}"
-    if not isinstance(symmetry_type, str) or not symmetry_type:
-        raise PermsymError(f"symmetry_type: expected a non-empty string of letters like 'aH', got {symmetry_type!r}")
-    for ch in symmetry_type:
-        if not (ch.isascii() and ch.isalpha()):
-            raise PermsymError(f"{context}: unexpected character {ch!r}; expected letters a-z, A-Z")
-    return build_action(symmetry_type, symmetry_type, sizes, depends, context)
+    stype = parse_type(symmetry_type, "symmetry_type", depends=depends)
+    return build_action(stype, sizes, f"symmetry type {symmetry_type!r}")

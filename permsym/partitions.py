@@ -37,7 +37,7 @@ import numpy as np
 
 from .errors import PermsymError
 
-__all__ = ["set_partitions", "stirling2", "bell", "n_partitions", "equality_pattern", "format_partition",
+__all__ = ["growth_strings", "set_partitions", "stirling2", "bell", "n_partitions", "equality_pattern", "format_partition",
            "position_letters", "orbit_partitions", "partition_names", "partition_basis", "contraction"]
 
 INDEX_NAMES = "ijklmnopqrstuvw"
@@ -49,12 +49,32 @@ def _check_count(m, what: str = "m") -> int:
     return int(m)
 
 
+def growth_strings(m: int):
+    """Every restricted growth string of length ``m`` (block labels by first appearance), in lexicographic order.
+
+    The one set-partition enumerator of permsym: :func:`set_partitions` and the
+    enumerations of :mod:`permsym.pooling_enum` and :mod:`permsym.contract` use it.
+
+    >>> list(growth_strings(3))
+    [(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1), (0, 1, 2)]
+    """
+    m = _check_count(m)
+
+    def grow(prefix, n_blocks):
+        if len(prefix) == m:
+            yield tuple(prefix)
+            return
+        for b in range(n_blocks + 1):
+            yield from grow(prefix + [b], max(n_blocks, b + 1))
+    return grow([], 0)
+
+
 def set_partitions(m: int, max_blocks: int | None = None) -> list[tuple[tuple[int, ...], ...]]:
     """Every set partition of ``range(m)``, each a tuple of blocks (sorted tuples), blocks by smallest element.
 
-    Listed in the order of their restricted growth strings (the block number
-    of each position, numbered by first appearance), so the finest partition
-    comes last.  ``max_blocks`` keeps the partitions with at most that many blocks.
+    Listed in the order of their restricted growth strings (:func:`growth_strings`:
+    the block number of each position, numbered by first appearance), so the
+    finest partition comes last.  ``max_blocks`` keeps the partitions with at most that many blocks.
 
     >>> set_partitions(3)
     [((0, 1, 2),), ((0, 1), (2,)), ((0, 2), (1,)), ((0,), (1, 2)), ((0,), (1,), (2,))]
@@ -65,16 +85,10 @@ def set_partitions(m: int, max_blocks: int | None = None) -> list[tuple[tuple[in
     if max_blocks is not None:
         max_blocks = _check_count(max_blocks, "max_blocks")
     out = []
-
-    def grow(rgs, n_blocks):
-        if len(rgs) == m:
-            if max_blocks is None or n_blocks <= max_blocks:
-                out.append(tuple(tuple(p for p, b in enumerate(rgs) if b == blk) for blk in range(n_blocks)))
-            return
-        for blk in range(n_blocks + 1):
-            grow(rgs + [blk], max(n_blocks, blk + 1))
-
-    grow([], 0)
+    for rgs in growth_strings(m):
+        n_blocks = max(rgs, default=-1) + 1
+        if max_blocks is None or n_blocks <= max_blocks:
+            out.append(tuple(tuple(p for p, b in enumerate(rgs) if b == blk) for blk in range(n_blocks)))
     return out
 
 

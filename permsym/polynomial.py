@@ -1,30 +1,25 @@
-r"""Polynomial networks and constrained weights (seed 002): the ways to make a network symmetric, side by side.
+r"""Polynomial networks and constrained weights (post 002): the ways to make a network symmetric, side by side.
 
-- :class:`Symmetrized`: average any network over all ``k!`` orderings of its
-  ``k`` set elements (the seed's eq. 4). Exact, and ``k!`` forward passes.
-- :class:`PolynomialEquivariant`: ``y_k = b + sum_i w_ki x_i + sum_ij a_kij x_i x_j + ...``
-  with the coefficients constrained to the :math:`S_n`-equivariant ones. It
-  holds only the free parameters (``theta<d>``, one per orbit of the order-``d``
-  coefficient tensor) and the one-hot orbit basis as a buffer (``basis<d>``);
-  the coefficient tensor is ``einsum(theta, basis)``, so autograd gives each
-  shared weight the sum of the gradients of the entries tied to it.
-- :func:`monomial_equations`: the seed's derivation (§2.4) in sympy: write
-  ``y_k`` with one symbol per entry ``a^k_ij``, permute ``x`` by transpositions
-  and compare the coefficients of each monomial.
-- :func:`seed_equalities`: the plain equalities of the seed's eq. (21), to
-  reproduce its table (22) and find what it counted.
-- :func:`network_equations`: the same comparison for a stack of *unconstrained*
-  quadratic layers: polynomial (not linear) equations in the weights.
-- :class:`SumPool` and :func:`fourier_features`: ``g(sum_i h(x_i))`` (PointNet,
-  DeepSets; the seed's §5) and a fixed Fourier ``h`` (the seed's §4).
+- :class:`Symmetrized`: average any network over all ``k!`` orderings of its ``k`` set elements (the post's eq. 4).
+- :class:`PolynomialEquivariant`: ``y_k = b + sum_i w_ki x_i + sum_ij a_kij x_i x_j + ...`` with the
+  :math:`S_n`-equivariant coefficients only: the free parameters ``theta<d>`` (one per orbit of the order-``d``
+  coefficient tensor) and the one-hot orbit basis as a buffer ``basis<d>``; the coefficient tensor is
+  ``einsum(theta, basis)``, so autograd gives each shared weight the sum of its entries' gradients.
+- :func:`monomial_equations`: the post's derivation (§2.4) in sympy: one symbol per entry ``a^k_ij``, permute
+  ``x`` by transpositions, compare the coefficients of each monomial; :func:`post_equalities`: the plain
+  equalities of the post's eq. (21), to reproduce its table (22) and find what it counted.
+- :func:`network_equations`: the same comparison for a stack of *unconstrained* quadratic layers:
+  polynomial (not linear) equations in the weights.
+- :class:`SumPool` and :func:`fourier_features`: ``g(sum_i h(x_i))`` (PointNet, DeepSets; the post's §5)
+  and a fixed Fourier ``h`` (the post's §4).
 
-Conventions: a set of ``k`` elements with ``d`` features is ``(batch, k, d)``;
-the ``n`` inputs of a polynomial layer are ``(batch, n)``. Permutations as in
-:mod:`permsym.groups`.
+Conventions: a set of ``k`` elements with ``d`` features is ``(batch, k, d)``; the ``n`` inputs of a
+polynomial layer are ``(batch, n)``. Permutations as in :mod:`permsym.groups`.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from itertools import permutations, product
 from math import factorial
@@ -38,7 +33,7 @@ from .errors import PermsymError
 from .solve import sharing
 
 __all__ = ["Symmetrized", "PolynomialEquivariant", "QuadraticEquations", "monomial_equations",
-           "seed_equalities", "count_classes", "network_equations", "SumPool", "fourier_features"]
+           "post_equalities", "count_classes", "network_equations", "SumPool", "fourier_features"]
 
 
 class Symmetrized(nn.Module):
@@ -96,7 +91,7 @@ class PolynomialEquivariant(nn.Module):
     n : int
         Number of inputs (and outputs).
     orders : sequence of int
-        Polynomial orders to include: ``(2,)`` the seed's homogeneous quadratic
+        Polynomial orders to include: ``(2,)`` the post's homogeneous quadratic
         layer, ``(0, 1, 2)`` with bias and linear terms.
     commuting : bool
         ``True``: one parameter per orbit of the *symmetric* coefficient tensor
@@ -150,7 +145,7 @@ class PolynomialEquivariant(nn.Module):
 
 @dataclass(frozen=True, eq=False)
 class QuadraticEquations:
-    """The seed's quadratic derivation for ``N`` inputs, in sympy (see :func:`monomial_equations`).
+    """The post's quadratic derivation for ``N`` inputs, in sympy (see :func:`monomial_equations`).
 
     ``entries`` maps each symbol to its index ``(k, i, j)``; ``equations`` are
     the distinct nonzero linear equations; ``solution_dim`` is the dimension
@@ -196,15 +191,21 @@ class QuadraticEquations:
         return B
 
 
+def _transpositions(N: int):
+    """Every transposition ``(h k)``, ``h < k``, of ``range(N)`` as a list ``sigma`` (``i -> sigma[i]``)."""
+    for h, k in ((h, k) for h in range(N) for k in range(h + 1, N)):
+        yield [k if i == h else h if i == k else i for i in range(N)]
+
+
 def monomial_equations(N: int, ordered: bool = False) -> QuadraticEquations:
-    """Derive the constraints on ``y_k = sum_ij a^k_ij x_i x_j`` as the seed does: compare coefficients.
+    """Derive the constraints on ``y_k = sum_ij a^k_ij x_i x_j`` as the post does: compare coefficients.
 
     For every transposition ``sigma = (h k)`` equivariance says
     ``y_m(sigma . x) = y_{sigma(m)}(x)``; both sides are quadratic polynomials in
     ``x``, and each monomial's coefficient gives one linear equation in the
     ``a^k_ij``. ``ordered=True`` keeps only the entries with ``i <= j`` (the
-    seed's §2.5; no redundancy). With ``ordered=False`` the coefficient of
-    ``x_i x_j`` is ``a^k_ij + a^k_ji``: the seed's "additive" constraints.
+    post's §2.5; no redundancy). With ``ordered=False`` the coefficient of
+    ``x_i x_j`` is ``a^k_ij + a^k_ji``: the post's "additive" constraints.
 
     >>> eq = monomial_equations(3)
     >>> eq.solution_dim, eq.n_functions, monomial_equations(3, ordered=True).solution_dim
@@ -220,18 +221,15 @@ def monomial_equations(N: int, ordered: bool = False) -> QuadraticEquations:
     syms = tuple(entries)
     y = [sp.Add(*(s * xs[i] * xs[j] for s, (k, i, j) in entries.items() if k == m)) for m in range(N)]
     equations, seen = [], set()
-    for h in range(N):
-        for k in range(h + 1, N):
-            sigma = list(range(N))
-            sigma[h], sigma[k] = k, h
-            swap = {xs[i]: xs[sigma[i]] for i in range(N)}
-            for m in range(N):
-                diff = sp.expand(y[m].xreplace(swap) - y[sigma[m]])
-                for coeff in sp.Poly(diff, *xs).coeffs() if diff != 0 else []:
-                    key = sp.srepr(coeff)
-                    if coeff != 0 and key not in seen and sp.srepr(-coeff) not in seen:
-                        seen.add(key)
-                        equations.append(sp.Eq(coeff, 0))
+    for sigma in _transpositions(N):
+        swap = {xs[i]: xs[sigma[i]] for i in range(N)}
+        for m in range(N):
+            diff = sp.expand(y[m].xreplace(swap) - y[sigma[m]])
+            for coeff in sp.Poly(diff, *xs).coeffs() if diff != 0 else []:
+                key = sp.srepr(coeff)
+                if coeff != 0 and key not in seen and sp.srepr(-coeff) not in seen:
+                    seen.add(key)
+                    equations.append(sp.Eq(coeff, 0))
     M = sp.Matrix([[sp.diff(e.lhs, s) for s in syms] for e in equations]) if equations else sp.zeros(1, len(syms))
     solution_dim = len(syms) - M.rank()
     # the map depends on the entries only through c^k_ij = a^k_ij + a^k_ji (i < j) and a^k_ii
@@ -243,15 +241,15 @@ def monomial_equations(N: int, ordered: bool = False) -> QuadraticEquations:
     return QuadraticEquations(N, ordered, syms, entries, equations, int(solution_dim), int(n_functions), solution)
 
 
-def seed_equalities(N: int) -> list:
-    """The plain equalities of the seed's eq. (21) (its lines 1-7), as pairs of entries ``((k, i, j), (k', i', j'))``.
+def post_equalities(N: int) -> list:
+    """The plain equalities of the post's eq. (21) (its lines 1-7), as pairs of entries ``((k, i, j), (k', i', j'))``.
 
     The entry ``a^k_ij`` is ``(k, i, j)``. Line 8, the "additive" constraint
     ``a^h_hk + a^h_kh = a^k_hk + a^k_kh``, is not an equality of two weights
-    and is left out: :func:`count_classes` of these pairs gives the seed's
+    and is left out: :func:`count_classes` of these pairs gives the post's
     table (22) (6, 9, 11, 13, 15 for N = 2..6).
 
-    >>> count_classes(2 ** 3, seed_equalities(2), N=2)
+    >>> count_classes(2 ** 3, post_equalities(2), N=2)
     6
     """
     if isinstance(N, bool) or not isinstance(N, int) or N < 1:
@@ -329,26 +327,19 @@ def network_equations(N: int, n_layers: int) -> dict:
                  sp.Poly(0, *gens)) for k in range(N)]
     out = [p.as_dict() for p in z]
     equations, seen = [], set()
-    for h in range(N):
-        for k in range(h + 1, N):
-            sigma = list(range(N))
-            sigma[h], sigma[k] = k, h
-            for m in range(N):
-                by_x: dict = {}
-                for mon, c in out[m].items():  # y_m(sigma . x): swap the exponents of x_h and x_k
-                    xm = tuple(mon[sigma[i]] for i in range(N))
-                    by_x.setdefault(xm, {})[mon[N:]] = by_x.get(xm, {}).get(mon[N:], 0) + c
-                for mon, c in out[sigma[m]].items():  # minus y_sigma(m)(x)
-                    by_x.setdefault(mon[:N], {})[mon[N:]] = by_x.get(mon[:N], {}).get(mon[N:], 0) - c
-                for eq in by_x.values():
-                    eq = {w: c for w, c in eq.items() if c != 0}
-                    if not eq:
-                        continue
-                    key = tuple(sorted(eq.items()))
-                    neg = tuple(sorted((w, -c) for w, c in eq.items()))
-                    if key not in seen and neg not in seen:
-                        seen.add(key)
-                        equations.append(eq)
+    for sigma in _transpositions(N):
+        for m in range(N):
+            by_x: dict = defaultdict(lambda: defaultdict(int))  # x exponents -> {weight exponents: coefficient}
+            for mon, c in out[m].items():  # y_m(sigma . x): swap the exponents of x_h and x_k
+                by_x[tuple(mon[i] for i in sigma)][mon[N:]] += c
+            for mon, c in out[sigma[m]].items():  # minus y_sigma(m)(x)
+                by_x[mon[:N]][mon[N:]] -= c
+            for eq in by_x.values():
+                eq = {w: c for w, c in eq.items() if c != 0}
+                key, neg = tuple(sorted(eq.items())), tuple(sorted((w, -c) for w, c in eq.items()))
+                if eq and key not in seen and neg not in seen:
+                    seen.add(key)
+                    equations.append(eq)
     exps = [np.array(list(eq), dtype=float).reshape(len(eq), len(weights)) for eq in equations]
     coeffs = [np.array([float(c) for c in eq.values()]) for eq in equations]
 
@@ -392,7 +383,7 @@ class SumPool(nn.Module):
 
 
 def fourier_features(x: torch.Tensor, n_freq: int) -> torch.Tensor:
-    r"""The seed's Fourier idea as an ``h``: each scalar element ``x_i`` in ``[0, 1]`` becomes
+    r"""The post's Fourier idea as an ``h``: each scalar element ``x_i`` in ``[0, 1]`` becomes
     ``(cos(pi w x_i), sin(pi w x_i))`` for ``w = 1..n_freq``.
 
     Summed over the set, these are the Fourier coefficients of the set's "graph of

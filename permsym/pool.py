@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .blocks import check_input
 from .errors import PermsymError
 
 
@@ -44,6 +45,7 @@ class DeepSetsLayer(nn.Module):
         self.pool_weight = nn.Linear(in_features, out_features, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(x, (1,), f"(batch, n, {self.self_weight.in_features})", self.self_weight.weight.dtype)
         if x.dim() != 3 or x.shape[-1] != self.self_weight.in_features:
             raise PermsymError(
                 f"x: expected shape (batch, n, {self.self_weight.in_features}), got {tuple(x.shape)}"
@@ -149,6 +151,7 @@ class DSSLayer(nn.Module):
         return layer(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_input(x, (1, 2), f"(batch, n, m, {self.in_features})", next(self.parameters()).dtype)
         if x.dim() != 4 or x.shape[-1] != self.in_features:
             raise PermsymError(f"x: expected shape (batch, n, m, {self.in_features}), got {tuple(x.shape)}")
         b, n, m, d = x.shape

@@ -1,8 +1,8 @@
-r"""Enumerating einsum pooling operations of a symmetry type: the seed's recipe, its five filters, compositions.
+r"""Enumerating einsum pooling operations of a symmetry type: the post's recipe, its five filters, compositions.
 
-The seed's recipe (section II.2): :func:`pooling_ops` lists the einsum pooling
+The post's recipe (section II.2): :func:`pooling_ops` lists the einsum pooling
 operations of a symmetry type up to order ``k``, unique up to renaming of
-indices and reordering of the operands, after the seed's five filters
+indices and reordering of the operands, after the post's five filters
 (:data:`FILTERS`; :func:`filter_report` counts the survivors of each,
 :func:`check_filters` judges one operation); :func:`compose_dedup` goes further
 and drops operations that a stack of layers obtains by composing others.
@@ -25,14 +25,15 @@ from functools import lru_cache
 from itertools import combinations, permutations, product
 from math import prod
 
-from .einnet import parse_op, split_type
+from .einsum_pooling import _split, parse_op
 from .errors import PermsymError
-from .partitions import bell
+from .notation import parse_type
+from .partitions import bell, growth_strings
 
 __all__ = ["pooling_ops", "enumerate_ops", "filter_report", "check_filters", "same_op", "compose", "compose_dedup",
            "canonical", "op_string", "FILTERS"]
 
-#: The seed's recipe, in its order.  1 is the enumeration itself (valid and unique).
+#: The post's recipe, in its order.  1 is the enumeration itself (valid and unique).
 FILTERS = {
     1: "valid and unique (up to renaming indices and reordering operands)",
     2: "dependency: an index of a dependent letter always sits with the same index of the letter it depends on",
@@ -41,17 +42,6 @@ FILTERS = {
     5: "no expansion: order 2+ outputs hold only indices of the operands",
 }
 MAX_CANDIDATES = 2_000_000  # refuse enumerations larger than this (label assignments)
-
-
-def _rgs(m: int):
-    """Every restricted growth string of length ``m``: set partitions as block labels by first appearance."""
-    def grow(prefix, n_blocks):
-        if len(prefix) == m:
-            yield tuple(prefix)
-            return
-        for b in range(n_blocks + 1):
-            yield from grow(prefix + [b], max(n_blocks, b + 1))
-    return grow([], 0)
 
 
 def op_string(op, latent: str = "H") -> str:
@@ -95,7 +85,7 @@ def canonical(op, sym: str, rotate: bool = False) -> tuple:
 
 
 def _parse(type_string: str, op: str):
-    """An einsum pooling string -> the integer-label form (validated by :func:`permsym.einnet.parse_op`)."""
+    """An einsum pooling string -> the integer-label form (validated by :func:`permsym.einsum_pooling.parse_op`)."""
     p = parse_op(type_string, op)
     names: dict = {}
     return tuple(tuple(names.setdefault(c, len(names)) for c in t) for t in p.operands + (p.output,))
@@ -145,27 +135,22 @@ def _dependency_ok(op, sym: str, depends: dict) -> bool:
 
 
 def _check(type_string: str, max_order, depends):
-    sym, latent = split_type(type_string)
+    stype = parse_type(type_string, "type_string", latent=True, depends=depends)
+    sym = stype.axes
     if isinstance(max_order, bool) or not isinstance(max_order, int) or max_order < 1:
         raise PermsymError(f"max_order: expected an int >= 1, got {max_order!r}")
-    depends = dict(depends or {})
-    for c, on in depends.items():
-        if not (isinstance(c, str) and c in sym and isinstance(on, str) and on and
-                all(d in sym and sym.count(d) == 1 and d != c for d in on)):
-            raise PermsymError(f"depends: expected {{letter: letters it depends on}} with letters of {sym!r} "
-                               f"(each depended-on letter once in the type), e.g. {{'b': 'a'}}, got {c!r}: {on!r}")
     size = sum(prod(bell((k + 1) * sym.count(c)) for c in set(sym)) for k in range(1, max_order + 1))
     if size > MAX_CANDIDATES:
         raise PermsymError(f"max_order: type {type_string!r} up to order {max_order} has {size:,} label "
                            f"assignments to enumerate, more than {MAX_CANDIDATES:,}; lower max_order")
-    return sym, latent, depends
+    return sym, "H", stype.depends_dict()
 
 
 def enumerate_ops(sym: str, order: int):
     """Every label assignment of an order-``order`` operation of type ``sym`` (not yet deduplicated)."""
     letters = list(dict.fromkeys(sym))
     slots = {c: [(t, p) for t in range(order + 1) for p, ch in enumerate(sym) if ch == c] for c in letters}
-    for choice in product(*(list(_rgs(len(slots[c]))) for c in letters)):
+    for choice in product(*(list(growth_strings(len(slots[c]))) for c in letters)):
         terms = [[0] * len(sym) for _ in range(order + 1)]
         offset = 0
         for c, rgs in zip(letters, choice):
@@ -176,7 +161,7 @@ def enumerate_ops(sym: str, order: int):
 
 
 def filter_report(type_string: str, max_order: int, depends: dict | None = None) -> list[dict]:
-    """How many operations survive each of the seed's filters, per order (see :data:`FILTERS`).
+    """How many operations survive each of the post's filters, per order (see :data:`FILTERS`).
 
     >>> [r["after"] for r in filter_report("aH", 3)]
     [[2, 2, 2, 2, 2], [4, 4, 2, 2, 1], [7, 7, 1, 1, 0]]
@@ -197,7 +182,7 @@ def filter_report(type_string: str, max_order: int, depends: dict | None = None)
 
 def pooling_ops(type_string: str, max_order: int, depends: dict | None = None, latent: str | None = None,
                 ) -> list[str]:
-    """The einsum pooling operations of ``type_string`` up to ``max_order``, after the seed's five filters.
+    """The einsum pooling operations of ``type_string`` up to ``max_order``, after the post's five filters.
 
     Parameters
     ----------
@@ -206,7 +191,7 @@ def pooling_ops(type_string: str, max_order: int, depends: dict | None = None, l
     max_order : int
     depends : dict, optional
         ``{"b": "a"}``: the permutation of ``b`` may differ for each value of
-        ``a`` (the seed writes this dependency ``a->b``; the poker hands type
+        ``a`` (the post writes this dependency ``a->b``; the poker hands type
         ``abcH`` with ``a->b`` is ``depends={"b": "a"}``).
 
     Returns
@@ -237,7 +222,7 @@ def pooling_ops(type_string: str, max_order: int, depends: dict | None = None, l
 
 
 def check_filters(type_string: str, op: str, depends: dict | None = None) -> dict:
-    """Which of the seed's filters (:data:`FILTERS`) one operation passes.
+    """Which of the post's filters (:data:`FILTERS`) one operation passes.
 
     Returns ``{1: True or the reason it is invalid, 2: bool, 3: bool, 4: its
     rotation class's representative, 5: bool}`` (filters 2, 3, 5: True = kept).
@@ -263,7 +248,7 @@ def same_op(type_string: str, op1: str, op2: str) -> bool:
     >>> same_op("abH", "abH,cbH,cdH->adH", "acH,bcH,adH->bdH"), same_op("aaH", "abH,cbH->caH", "abH,bcH->acH")
     (True, True)
     """
-    sym, _ = split_type(type_string)
+    sym, _ = _split(type_string)
     rotate = len(set(sym)) < len(sym)
     p1, p2 = _parse(type_string, op1), _parse(type_string, op2)
     if _is_rotation(p1) or _is_rotation(p2):
@@ -321,7 +306,7 @@ def compose_dedup(type_string: str, ops, max_order: int | None = None) -> tuple[
     >>> kept, dropped
     (['abH->abH', 'abH->cbH', 'abH->acH'], {'abH->cdH': "'abH->cbH' of 'abH->acH'"})
     """
-    sym, lat = split_type(type_string)
+    sym, lat = _split(type_string)
     rotate = len(set(sym)) < len(sym)
     parsed = [(_parse(type_string, o), o) for o in ops]
     max_order = max(len(p) - 1 for p, _ in parsed) if max_order is None else max_order

@@ -25,8 +25,9 @@ The contract of :func:`sharing` (other chapters rely on it)
   invariant of a vector, ``"a->a"`` an equivariant map, ``"aa->aa"`` matrices
   under joint permutation, ``"ab->ab"`` independent row and column
   permutations, ``"aH->aH"`` a set of vectors with a latent axis.
-- Each size is an int (lowercase letter: the full symmetric group; capital
-  letter: a latent axis, no group) or a :class:`permsym.Group`.
+- Each side is a symmetry type (:mod:`permsym.notation`); each size is an int
+  (lowercase letter: the full symmetric group; ``H``: a latent axis, no group)
+  or a :class:`permsym.Group`.
 - ``order`` is the number of input copies; ``labels.shape`` is ``output shape +
   order x input shape`` (order 0: the bias, shape = output shape).
 - ``labels`` are ints ``0..n_free-1`` numbered by first appearance in C order,
@@ -49,6 +50,7 @@ import numpy as np
 
 from .errors import PermsymError
 from .groups import Group, build_action
+from .notation import SymmetryType, parse_type
 
 __all__ = ["MAX_ENTRIES", "Sharing", "sharing", "sharing_from_generators", "dof_table"]
 
@@ -115,17 +117,28 @@ def _check_order(order) -> int:
     return int(order)
 
 
-def _guard(spec: str, shape: tuple, max_entries) -> None:
+def _check_commuting(commuting) -> bool:
+    if not isinstance(commuting, (bool, np.bool_)):
+        raise PermsymError(f"commuting: expected True or False (whether the inputs commute), got {commuting!r} "
+                           f"({type(commuting).__name__})")
+    return bool(commuting)
+
+
+def _guard(spec: str, shape: tuple, max_entries, what: str = "max_entries",
+           fix: str = "lower the order or the sizes, or raise max_entries") -> int:
+    """Refuse a coefficient tensor of ``shape`` above ``max_entries`` entries (before allocating); its size."""
     size = int(np.prod(shape, dtype=object))
     if size > max_entries:
-        raise PermsymError(f"max_entries: the coefficient tensor of {spec} has {size:,} entries (shape {shape}), "
-                           f"more than max_entries={max_entries:,}; lower the order or the sizes, or raise max_entries")
+        raise PermsymError(f"{what}: the coefficient tensor of {spec} has {size:,} entries (shape {shape}), "
+                           f"more than max_entries={max_entries:,}; {fix}")
+    return size
 
 
-def parse_spec(spec: str) -> tuple[str, str]:
-    """``"ab->a"`` -> ``("ab", "a")``, checking the form.
+def parse_spec(spec: str, depends: dict | None = None) -> tuple[SymmetryType, str]:
+    """``"ab->a"`` -> the input's parsed type and the output letters, checking the form (:mod:`permsym.notation`).
 
-    >>> parse_spec("aa -> aa")
+    >>> inp, out = parse_spec("aa -> aa")
+    >>> inp.text, out
     ('aa', 'aa')
     >>> parse_spec("a->b")
     Traceback (most recent call last):
@@ -138,26 +151,24 @@ def parse_spec(spec: str) -> tuple[str, str]:
     if s.count("->") != 1:
         raise PermsymError(f"spec {spec!r}: expected input letters, one '->', output letters (like 'ab->ab')")
     inp, out = s.split("->")
-    for ch in inp + out:
-        if not (ch.isascii() and ch.isalpha()):
-            raise PermsymError(f"spec {spec!r}: unexpected character {ch!r}; expected letters a-z, A-Z and one '->'")
-    if not inp:
-        raise PermsymError(f"spec {spec!r}: expected at least one input letter before '->'")
+    stype = parse_type(inp, f"spec {spec!r}, input", depends=depends)
+    parse_type(out, f"spec {spec!r}, output", empty=True)
     for ch in out:
         if ch not in inp:
             raise PermsymError(f"spec {spec!r}: output letter {ch!r} does not appear in the input {inp!r}")
-    return inp, out
+    return stype, out
 
 
 def problem(spec: str, order: int = 1, commuting: bool = False, depends=None,
             max_entries: int = MAX_ENTRIES, **sizes) -> Problem:
     """Parse ``spec`` and the sizes into a :class:`Problem` (the shared front end of every solver)."""
-    order = _check_order(order)
-    inp, out = parse_spec(spec)
-    action = build_action(inp, inp, sizes, depends, f"spec {spec!r}")
+    order, commuting = _check_order(order), _check_commuting(commuting)
+    stype, out = parse_spec(spec, depends)
+    inp = stype.text
+    action = build_action(stype, sizes, f"spec {spec!r}")
     shape = action.shape(out) + action.shape(inp) * order
     _guard(f"{spec!r} at order {order}", shape, max_entries)
-    return Problem(spec.replace(" ", ""), action.shape(out), action.shape(inp), order, bool(commuting),
+    return Problem(spec.replace(" ", ""), action.shape(out), action.shape(inp), order, commuting,
                    action.flat_generators(out), action.flat_generators(inp))
 
 
@@ -256,7 +267,7 @@ def sharing(spec: str, order: int = 1, commuting: bool = False, depends: dict | 
     order : int
         Number of input copies (``0``: the bias; ``1``: a linear layer; ...).
     commuting : bool
-        Coefficients symmetric under swapping input slots.
+        Coefficients symmetric under swapping input slots (``True`` or ``False`` only).
     depends : dict, optional
         ``{'x': 'i'}``: the permutation of ``x`` may differ for each value of ``i``.
     max_entries : int
@@ -307,13 +318,13 @@ def sharing_from_generators(n_points: int, generators, order: int = 1, *, equiva
     group = generators if isinstance(generators, Group) else Group.from_generators(n_points, generators)
     if group.degree != n_points:
         raise PermsymError(f"generators: expected a group on n_points={n_points} points, got {group!r}")
-    order = _check_order(order)
+    order, commuting = _check_order(order), _check_commuting(commuting)
     out = (n_points,) if equivariant else ()
     spec = f"<{len(group.generators)} generators on {n_points} points{', equivariant' if equivariant else ''}>"
     _guard(f"{spec} at order {order}", out + (n_points,) * order, max_entries)
     m = len(group.generators)
     out_perms = group.generators if equivariant else np.zeros((m, 1), np.int64)
-    return _solve(Problem(spec, out, (n_points,), order, bool(commuting), out_perms, group.generators))
+    return _solve(Problem(spec, out, (n_points,), order, commuting, out_perms, group.generators))
 
 
 def dof_table(spec: str, max_order: int, commuting: bool = False, depends: dict | None = None,

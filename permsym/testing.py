@@ -12,7 +12,8 @@ Conventions (those of :mod:`permsym.groups`)
   e.g. ``(B, n, m, H)`` for ``"abH"``.  The batch axis is never permuted.
 - A lowercase letter is an index set with its own random permutation; a
   repeated letter (``"aa"``) gets the *same* permutation on every axis it names
-  (joint action); a capital letter is a latent axis and is left alone.
+  (joint action); ``H``, the last axis, is latent and left alone (the notation
+  of :mod:`permsym.notation`).
 - A permutation ``p`` acts on an axis by moving the entry at index ``i`` to
   index ``p[i]``: ``(p . x)[p[i]] = x[i]``, i.e. ``p . x = x[argsort(p)]``.
 """
@@ -25,6 +26,7 @@ import torch
 
 from .errors import PermsymError
 from .groups import Group
+from .notation import parse_type
 
 __all__ = ["assert_equivariant", "TOLERANCES", "random_element", "act"]
 
@@ -36,15 +38,6 @@ TOLERANCES = {
     torch.float16: (1e-2, 1e-2),
     torch.bfloat16: (5e-2, 5e-2),
 }
-
-
-def _check_type(name: str, value, allow_empty: bool = False) -> str:
-    if not isinstance(value, str) or (not value and not allow_empty) or not all(
-            c.isascii() and c.isalpha() for c in value):
-        form = "a string of letters such as 'abH' (or '' for no axes)" if allow_empty else \
-            "a non-empty string of letters such as 'aH', 'abH', 'aaH'"
-        raise PermsymError(f"{name}: expected {form}, got {value!r}")
-    return value
 
 
 def random_element(group: Group | int, generator: torch.Generator) -> torch.Tensor:
@@ -104,7 +97,7 @@ def assert_equivariant(module, type_string: str, x: torch.Tensor, *, out_type: s
         The input's symmetry type, one letter per axis after the batch axis:
         ``"aH"`` is ``(B, n, H)``, ``"abH"`` is ``(B, n, m, H)``, ``"aaH"`` is
         ``(B, n, n, H)``.  Lowercase letters are permuted (a repeated letter
-        jointly), capital letters are latent.
+        jointly), ``H`` (last) is latent.
     x : Tensor, shape ``(batch, *axes)``
         The input.
     out_type : str, optional
@@ -151,8 +144,8 @@ def assert_equivariant(module, type_string: str, x: torch.Tensor, *, out_type: s
     ...
     AssertionError: assert_equivariant: function is not equivariant for type 'aH' -> 'aH': trial 1 of 5, ...
     """
-    type_string = _check_type("type_string", type_string)
-    out_type = type_string if out_type is None else _check_type("out_type", out_type, allow_empty=True)
+    type_string = parse_type(type_string, "type_string").text
+    out_type = type_string if out_type is None else parse_type(out_type, "out_type", empty=True).text
     if not isinstance(x, torch.Tensor) or x.dim() != 1 + len(type_string):
         shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
         raise PermsymError(f"x: expected a tensor of shape (batch, {', '.join(type_string)}) for type "

@@ -28,7 +28,7 @@ import numpy as np
 
 from .errors import PermsymError
 from .groups import cyclic, dihedral, symmetric, trivial
-from .solve import Sharing, sharing
+from .solve import Sharing, _guard, sharing
 
 __all__ = ["GROUPS", "ACTIONS", "MAX_EXPLORE_ENTRIES", "Exploration", "explore_spec", "explore", "explorer",
            "explorer_grid", "SymmetryExplorer"]
@@ -188,10 +188,7 @@ def explore(group: str = "symmetric", action: str = "a", n: int = 4, equivariant
         sizes["H"] = int(latent)
     shape = tuple(sizes[c].degree if c != "H" else latent for c in spec.split("->")[1]) + \
         tuple(sizes[c].degree if c != "H" else latent for c in spec.split("->")[0]) * order
-    entries = int(np.prod(shape, dtype=object))
-    if entries > max_entries:
-        raise PermsymError(f"n, order: the coefficient tensor of {spec!r} at order {order} has {entries:,} entries "
-                           f"(shape {shape}), more than max_entries={max_entries:,}; lower n or the order")
+    entries = _guard(f"{spec!r} at order {order}", shape, max_entries, "n, order", "lower n or the order")
     sh = sharing(spec, order, **sizes)
     sizes_, counts = np.unique(sh.orbit_sizes(), return_counts=True)
     groups = [f"{c} of size {s}" for s, c in zip(sizes_[::-1], counts[::-1])]

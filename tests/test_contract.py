@@ -10,7 +10,7 @@ from permsym import contract, pooling_enum
 from permsym.contract import (FILTERS, compare_paths, compose, compose_dedup, contraction_basis, enumerate_ops,
                               filter_report, op_string, pooling_ops, same_op, same_span)
 from permsym.pooling_enum import _breakable, _dependency_ok, _expands, _parse
-from permsym.einnet import EinsumPooling, parse_op
+from permsym.einsum_pooling import EinsumPooling, parse_op
 from permsym.solve import sharing
 from permsym.testing import assert_equivariant
 
@@ -163,12 +163,12 @@ def test_paths_seed_example():
 
 
 @pytest.mark.parametrize("call,message", [
-    (lambda: pooling_ops("ab", 2), r"type_string: expected lowercase letters then one capital latent letter"),
+    (lambda: pooling_ops("ab", 2), r"type_string: expected permuted lowercase letters then the latent axis 'H' last, .*got 'ab' \(no latent axis\)"),
     (lambda: pooling_ops("aH", 0), r"max_order: expected an int >= 1, got 0"),
     (lambda: pooling_ops("aaH", 6), r"max_order: type 'aaH' up to order 6 has [\d,]+ label assignments"),
-    (lambda: pooling_ops("abH", 2, depends={"c": "a"}), r"depends: expected \{letter: letters it depends on\}"),
-    (lambda: pooling_ops("aabH", 2, depends={"b": "a"}), r"each depended-on letter once in the type"),
-    (lambda: contraction_basis("a->b", 1, a=3), r"spec: expected lowercase input letters, '->', output letters"),
+    (lambda: pooling_ops("abH", 2, depends={"c": "a"}), r"depends: expected permuted letters of type_string 'abH' mapped to permuted letters of it"),
+    (lambda: pooling_ops("aabH", 2, depends={"b": "a"}), r"depends: letter 'b' depends on 'a', which must name exactly one axis of type_string 'aabH' \(it names 2\)"),
+    (lambda: contraction_basis("a->b", 1, a=3), r"spec 'a->b': output letter 'b' does not appear in the input 'a'"),
     (lambda: contraction_basis("a->", 0, a=3), r"order: expected an int >= 1, got 0"),
     (lambda: contraction_basis("ab->", 1, a=3), r"size of letter 'b' of spec 'ab->': expected an int >= 1, got None"),
     (lambda: compare_paths("ab->a"), r"eq: expected an einsum string with two or more operands"),

@@ -7,8 +7,9 @@ import torch
 
 import permsym
 from permsym import PermsymError
-from permsym.einnet import (DEFAULT_OPS, EinNet, EinPoolA, EinPoolAA, EinPoolAAB, EinPoolAB, EinsumPooling,
-                            make_pooling, parse_op)
+from permsym.einnet import EinNet
+from permsym.einsum_pooling import (DEFAULT_OPS, EinPoolA, EinPoolAA, EinPoolAAB, EinPoolAB, EinsumPooling,
+                                    make_pooling, parse_op)
 from permsym.pool import DSSLayer
 from permsym.testing import assert_equivariant
 
@@ -106,7 +107,7 @@ def test_poolings_are_equivariant(type_string, normalize):
             assert_equivariant(pool, type_string, x)
 
 
-@pytest.mark.parametrize("backbone", ["revised", "seed"])
+@pytest.mark.parametrize("backbone", ["revised", "post"])
 @pytest.mark.parametrize("type_string", ["aH", "abH", "aaH", "aabH"])
 def test_einnet_is_equivariant(type_string, backbone):
     gen = torch.Generator().manual_seed(7)
@@ -121,7 +122,7 @@ def test_einnet_is_equivariant(type_string, backbone):
         assert net(x).shape == x.shape[:-1] + (3,)
 
 
-@pytest.mark.parametrize("backbone", ["revised", "seed"])
+@pytest.mark.parametrize("backbone", ["revised", "post"])
 @pytest.mark.parametrize("type_string,invariant,out_type", [
     ("aH", True, "H"), ("abH", "b", "aH"), ("abH", "ab", "H"), ("aaH", "a", "H"), ("aabH", "b", "aaH"),
     ("aabH", "a", "bH")])
@@ -136,9 +137,9 @@ def test_pooling_counts():
     assert [(c().fan_in, c().fan_out) for c in BY_HAND] == [(4, 3), (8, 5), (8, 6), (9, 7)]
     assert parse_op("abH", "abH,acH,dbH,dcH,deH->aeH").order == 5
     assert parse_op("aaH", "aaH->bbH").expanded == "b" and parse_op("abH", "abH->cdH").contracted == "ab"
-    seed = EinNet("abH", 1, 1, width=64, heads=16, stacks=2, backbone="seed")  # the seed's einnet(1,16,64,1,2,...)
+    post = EinNet("abH", 1, 1, width=64, heads=16, stacks=2, backbone="post")  # the post's einnet(1,16,64,1,2,...)
     expected = (1 * 64 + 64 + 64 * 128 + 128) + 2 * (80 * 64 + 64 + 64 * 128 + 128) - (64 * 128 + 128) + (64 + 1)
-    assert sum(p.numel() for p in seed.parameters()) == expected
+    assert sum(p.numel() for p in post.parameters()) == expected
 
 
 def test_normalization_keeps_high_order_terms_bounded():
@@ -184,14 +185,14 @@ def test_dss_siamese_and_sharing():
     (lambda: parse_op("aH", "aH,a->aH"), r"term 'a' must end with the latent letter 'H'"),
     (lambda: parse_op("aH", "aH,aH"), r"op: expected an einsum string like 'aH,aH->aH' for type 'aH'"),
     (lambda: parse_op("aH", "->aH"), r"expected at least one operand before '->'"),
-    (lambda: parse_op("ab", "a,b->a"), r"type_string: expected lowercase letters then one capital latent letter"),
+    (lambda: parse_op("ab", "a,b->a"), r"type_string: expected permuted lowercase letters then the latent axis 'H' last, .*got 'ab' \(no latent axis\)"),
     (lambda: EinsumPooling("aH", ["aH,aH->aH"])(torch.zeros(2, 3, 5)),
      r"x: expected shape \(batch, a, heads \* fan_in\) with fan_in=2 for the ops \['aH,aH->aH'\] \(a channel "
      r"count divisible by 2\), got \(2, 3, 5\)"),
     (lambda: EinPoolAA()(torch.zeros(2, 3, 4, 8)), r"x: the axes of letter 'a' of type 'aaH' must have equal sizes"),
     (lambda: EinsumPooling("aH", []), r"ops: expected a non-empty list of einsum strings for type 'aH', got \[\]"),
     (lambda: make_pooling("abcH"), r"ops: type 'abcH' has no default pooling"),
-    (lambda: EinNet("abH", 1, 1, backbone="transformer"), r"backbone: expected 'revised' or 'seed', got 'transformer'"),
+    (lambda: EinNet("abH", 1, 1, backbone="transformer"), r"backbone: expected 'revised' or 'post', got 'transformer'"),
     (lambda: EinNet("abH", 1, 1, invariant="c"), r"invariant: expected letters of 'ab' to average over"),
     (lambda: EinNet("abH", 1, 1, heads=0), r"heads: expected an int >= 1, got 0"),
     (lambda: EinNet("abH", 2, 1)(torch.zeros(2, 3, 4, 1)),
@@ -205,3 +206,52 @@ def test_dss_siamese_and_sharing():
 def test_errors(call, message):
     with pytest.raises(PermsymError, match=message):
         call()
+
+
+def test_backbone_post_keeps_the_parameter_names_of_the_two_layer_mlps():
+    """``blocks.mlp`` registers what the former private ``_mlp2`` did: checkpoints keep their keys."""
+    keys = list(EinNet("aH", 1, 1, width=4, heads=1, stacks=1, backbone="post").state_dict())
+    assert keys == [f"t.{i}.{j}.{w}" for i in range(2) for j in (0, 2) for w in ("weight", "bias")]
+    revised = list(EinNet("aH", 1, 1, width=4, heads=1, stacks=1).state_dict())
+    assert revised[-4:] == ["head.0.weight", "head.0.bias", "head.2.weight", "head.2.bias"]
+    with pytest.raises(PermsymError, match=r"backbone: expected 'revised' or 'post', got 'seed'"):
+        EinNet("aH", 1, 1, backbone="seed")
+
+
+LAYERS = [("EinsumPooling", lambda: EinsumPooling("aH", ["aH->aH"]), (2, 5, 1)),
+          ("EinPoolAB", lambda: EinPoolAB(), (2, 4, 3, 8)),
+          ("EinPoolAA", lambda: EinPoolAA(), (2, 4, 4, 8)),
+          ("EinNet", lambda: EinNet("abH", 1, 1, width=4, heads=1, stacks=1), (2, 4, 3, 1)),
+          ("EinNet-post", lambda: EinNet("abH", 1, 1, width=4, heads=1, stacks=1, backbone="post"), (2, 4, 3, 1))]
+
+
+@pytest.mark.parametrize("make,shape", [(m, s) for _, m, s in LAYERS], ids=[n for n, _, _ in LAYERS])
+@pytest.mark.parametrize("dtype", [torch.int64, torch.bool])
+def test_integer_input_is_refused_by_name(make, shape, dtype):
+    with pytest.raises(PermsymError, match=rf"^x: expected a floating-point tensor for type '\w+' \(e.g. "
+                                           rf"torch.float32\), got dtype {dtype}; convert it with x.float\(\)"):
+        make()(torch.zeros(shape, dtype=dtype))
+
+
+@pytest.mark.parametrize("make,shape", [(m, s) for _, m, s in LAYERS], ids=[n for n, _, _ in LAYERS])
+@pytest.mark.parametrize("axis", [1, 2])
+def test_an_empty_set_is_refused_not_nan(make, shape, axis):
+    if axis >= len(shape) - 1:
+        axis = 1
+    shape = list(shape)
+    shape[axis] = 0
+    if make().__class__ is EinPoolAA:
+        shape[1] = shape[2] = 0
+        axis = 1
+    with pytest.raises(PermsymError, match=rf"^x: expected a tensor for type '\w+' with at least one element along "
+                                           rf"axis {axis} \(a set\), got shape \({', '.join(map(str, shape))},?\): "
+                                           "an empty set"):
+        make()(torch.zeros(shape))
+
+
+def test_einnet_refuses_a_dtype_other_than_its_parameters():
+    net = EinNet("aH", 1, 1, width=4, heads=1, stacks=1).float()
+    with pytest.raises(PermsymError, match=r"^x: expected dtype torch.float32 \(the layer's parameters\) for a tensor "
+                                           r"for type 'aH', got torch.float64; cast the input with .to\(torch.float32\) "
+                                           r"or the layer with .to\(torch.float64\)"):
+        net(torch.zeros(2, 3, 1, dtype=torch.float64))

@@ -170,16 +170,17 @@ def test_direct_product_needs_groups():
 @pytest.mark.parametrize(
     "letters, kwargs, match",
     [
-        ("a1", dict(a=2), r"symmetry type 'a1': unexpected character '1'; expected letters a-z, A-Z"),
-        ("", {}, r"symmetry_type: expected a non-empty string of letters like 'aH', got ''"),
+        ("a1", dict(a=2), r"symmetry_type: expected lowercase letters a-z, .*, got 'a1' \(character '1' is neither "
+                          r"a lowercase letter a-z nor the latent axis 'H'\)"),
+        ("", {}, r"symmetry_type: expected lowercase letters a-z, .*, got '' \(an empty string\)"),
         ("ab", dict(a=2), r"letter 'b' of symmetry type 'ab' has no size: pass b=<int or permsym.Group>"),
         ("a", dict(a=2, b=3), r"keyword b=3 names no letter of symmetry type 'a' \(letters: a\)"),
         ("a", dict(a=2.5), r"size of letter 'a' of symmetry type 'a': expected an int >= 1 or a permsym.Group .*got 2.5 \(float\)"),
         ("a", dict(a=True), r"size of letter 'a' .*got True \(bool\)"),
         ("a", dict(a=0), r"size of letter 'a' .*got 0 \(int\)"),
-        ("ix", dict(i=2, x=2, depends={"z": "i"}), r"depends: expected letters of symmetry type 'ix' \(ix\) mapped to letters, got 'z': 'i'"),
+        ("ix", dict(i=2, x=2, depends={"z": "i"}), r"depends: expected permuted letters of symmetry_type 'ix' mapped to permuted letters of it, like \{'x': 'i'\}, got 'z': 'i'"),
         ("ix", dict(i=2, x=2, depends={"x": "x"}), r"depends: letter 'x' cannot depend on itself"),
-        ("ix", dict(i=2, x=2, depends=["x"]), r"depends: expected a dict like \{'x': 'i'\}, got \['x'\]"),
+        ("ix", dict(i=2, x=2, depends=["x"]), r"depends: expected a dict like \{'x': 'i'\} .*, got \['x'\]"),
     ],
     ids=["bad-char", "empty", "missing-size", "unknown-keyword", "float-size", "bool-size", "zero-size",
          "depends-unknown-letter", "depends-self", "depends-not-dict"],

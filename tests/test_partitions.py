@@ -116,3 +116,16 @@ def test_bad_arguments():
         set_partitions(-1)
     with pytest.raises(PermsymError, match="blocks: expected a partition of 2 \\+ 1 x 2 positions"):
         contraction(((0, 1), (2,)), n_out=2, n_in=2)
+
+
+def test_one_enumerator_of_set_partitions():
+    """growth_strings is the one enumerator: set_partitions and the pooling enumeration use it."""
+    from permsym import contract, pooling_enum
+    from permsym.partitions import growth_strings
+
+    for m in range(6):
+        strings = list(growth_strings(m))
+        assert len(strings) == bell(m) and strings == sorted(strings)
+        assert [tuple(tuple(p for p, b in enumerate(s) if b == k) for k in range(max(s, default=-1) + 1))
+                for s in strings] == set_partitions(m)
+    assert not hasattr(pooling_enum, "_rgs") and contract.growth_strings is growth_strings

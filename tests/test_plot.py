@@ -45,17 +45,17 @@ def test_latent_axis_shows_blocks():
     sh = permsym.sharing("aH->aH", a=3, H=2)
     ax = plot_sharing(sh)
     assert np.array_equal(_image(ax), sh.labels.reshape(6, 6))
-    hlines = [l for l in ax.get_lines() if np.ptp(l.get_ydata()) == 0]
-    vlines = [l for l in ax.get_lines() if np.ptp(l.get_xdata()) == 0]
-    assert sorted(l.get_ydata()[0] for l in hlines) == [1.5, 3.5]
-    assert sorted(l.get_xdata()[0] for l in vlines) == [1.5, 3.5]
+    hlines = [line for line in ax.get_lines() if np.ptp(line.get_ydata()) == 0]
+    vlines = [line for line in ax.get_lines() if np.ptp(line.get_xdata()) == 0]
+    assert sorted(line.get_ydata()[0] for line in hlines) == [1.5, 3.5]
+    assert sorted(line.get_xdata()[0] for line in vlines) == [1.5, 3.5]
 
 
 def test_order_one_invariants_have_their_first_axis_as_rows():
     assert _image(plot_sharing(permsym.sharing("aH->", a=3, H=2))).shape == (3, 2)
     ax = plot_sharing(permsym.sharing("aaH->", a=3, H=2))
     assert _image(ax).shape == (3, 6)
-    assert sorted(l.get_xdata()[0] for l in ax.get_lines()) == [1.5, 3.5]
+    assert sorted(line.get_xdata()[0] for line in ax.get_lines()) == [1.5, 3.5]
 
 
 def test_graph_layer_grid_and_partition_legend():

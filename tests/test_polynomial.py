@@ -10,7 +10,7 @@ from torch import nn
 import permsym
 from permsym import PermsymError
 from permsym.polynomial import (PolynomialEquivariant, SumPool, Symmetrized, count_classes, fourier_features,
-                                monomial_equations, network_equations, seed_equalities)
+                                monomial_equations, network_equations, post_equalities)
 from permsym.testing import assert_equivariant
 
 # ----- the layer -----
@@ -136,16 +136,16 @@ def test_monomial_equations_match_the_orbit_solver():
 
 def test_seed_table_22_is_the_equalities_without_the_additive_constraint():
     """The seed's table (22): 6, 9, 11, 13, 15 for N = 2..6. Reproduced by its eq. (21) without line 8."""
-    counts = [count_classes(N**3, seed_equalities(N), N=N) for N in range(2, 7)]
+    counts = [count_classes(N**3, post_equalities(N), N=N) for N in range(2, 7)]
     assert counts == [6, 9, 11, 13, 15]
-    assert [count_classes(N**3, seed_equalities(N), N=N) for N in range(3, 9)] == [2 * N + 3 for N in range(3, 9)]
+    assert [count_classes(N**3, post_equalities(N), N=N) for N in range(3, 9)] == [2 * N + 3 for N in range(3, 9)]
 
 
-def test_seed_equalities_hold_for_the_tied_tensor():
+def test_post_equalities_hold_for_the_tied_tensor():
     """Every equality the seed writes is satisfied by the orbit-tied (full tensor) coefficients."""
     for N in (2, 3, 5):
         labels = permsym.sharing("a->a", order=2, a=N).labels
-        assert all(labels[p] == labels[q] for p, q in seed_equalities(N))
+        assert all(labels[p] == labels[q] for p, q in post_equalities(N))
 
 
 def test_network_equations_linear_for_one_layer_polynomial_for_two():

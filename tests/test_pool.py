@@ -40,3 +40,30 @@ def test_deepsets_layer_counts_and_errors():
         permsym.DeepSetsLayer(2, 4)(torch.zeros(3, 5))
     with pytest.raises(PermsymError, match="depth: expected an int >= 1, got 0"):
         permsym.DeepSetsNet(2, 4, depth=0)
+
+
+DSS = lambda **kw: permsym.DSSLayer(2, 3, **kw)  # noqa: E731
+
+
+@pytest.mark.parametrize("make,shape,form", [
+    (lambda: permsym.DeepSetsLayer(2, 3), (4, 5, 2), r"\(batch, n, 2\)"),
+    (lambda: permsym.DeepSetsNet(2, 3), (4, 5, 2), r"\(batch, n, 2\)"),
+    (lambda: DSS(element="cyclic"), (4, 5, 6, 2), r"\(batch, n, m, 2\)"),
+    (lambda: DSS(element="set"), (4, 5, 6, 2), r"\(batch, n, m, 2\)"),
+], ids=["deepsets-layer", "deepsets-net", "dss-cyclic", "dss-set"])
+def test_layers_refuse_integer_input_empty_sets_and_another_dtype(make, shape, form):
+    layer = make()
+    with pytest.raises(PermsymError, match=rf"^x: expected a floating-point tensor {form} \(e.g. torch.float32\), "
+                                           r"got dtype torch.int64; convert it with x.float\(\)"):
+        layer(torch.zeros(shape, dtype=torch.int64))
+    with pytest.raises(PermsymError, match=rf"^x: expected dtype torch.float32 \(the layer's parameters\) for a "
+                                           rf"tensor {form}, got torch.float64"):
+        layer(torch.zeros(shape, dtype=torch.float64))
+    for axis in range(1, len(shape) - 1):
+        empty = list(shape)
+        empty[axis] = 0
+        with pytest.raises(PermsymError, match=rf"^x: expected a tensor {form} with at least one element along axis "
+                                               rf"{axis} \(a set\), got shape .*: an empty set"):
+            layer(torch.zeros(empty))
+    with pytest.raises(PermsymError, match=rf"^x: expected a torch.Tensor {form}, got list"):
+        layer([[0.0]])

@@ -4,6 +4,7 @@ Where a seed's number disagrees with the computation, the test asserts the
 computed value and a comment says what the seed said.
 """
 
+import re
 import subprocess
 import sys
 from math import comb
@@ -272,14 +273,14 @@ def test_orbit_numeric_enumeration_and_sympy_agree(spec, order, commuting, sizes
         (("a->",), dict(a=2.0), r"size of letter 'a' of spec 'a->': expected an int >= 1 or a permsym.Group .*got 2.0 \(float\)"),
         (("a->",), dict(a="5"), r"size of letter 'a' of spec 'a->': .*got '5' \(str\)"),
         (("a->",), dict(a=3, oder=2), r"keyword oder=2 names no letter of spec 'a->' \(letters: a\)"),
-        (("a1->",), dict(a=3), r"spec 'a1->': unexpected character '1'; expected letters a-z, A-Z and one '->'"),
+        (("a1->",), dict(a=3), r"spec 'a1->', input: expected lowercase letters a-z, .*got 'a1' \(character '1' is neither"),
         (("a-a",), dict(a=3), r"spec 'a-a': expected input letters, one '->', output letters"),
         (("a->a->a",), dict(a=3), r"spec 'a->a->a': expected input letters, one '->'"),
-        (("->",), {}, r"spec '->': expected at least one input letter before '->'"),
+        (("->",), {}, r"spec '->', input: expected lowercase letters a-z, .*got '' \(an empty string\)"),
         ((3,), {}, r"spec: expected a string like 'a->a', got 3"),
         (("a->",), dict(a=3, order=-1), r"order: expected an int >= 0 \(the number of input copies\), got -1"),
         (("a->",), dict(a=3, order=1.5), r"order: expected an int >= 0 .*got 1.5"),
-        (("ix->",), dict(i=2, x=2, depends={"y": "i"}), r"depends: expected letters of spec 'ix->' \(ix\) mapped to letters, got 'y': 'i'"),
+        (("ix->",), dict(i=2, x=2, depends={"y": "i"}), r"depends: expected permuted letters of spec 'ix->', input 'ix' mapped to permuted letters of it, like \{'x': 'i'\}, got 'y': 'i'"),
         (("ix->x",), dict(i=2, x=2, depends={"x": "i"}), r"depends: letter 'x' depends on 'i', so a tensor with axes 'x'"),
     ],
     ids=["missing-size", "output-letter-not-in-input", "float-size", "str-size", "unknown-keyword", "bad-char",
@@ -319,3 +320,16 @@ def test_dof_table_sums_over_orders():
     assert dof_table("a->a", 2, commuting=True, a=5) == [1, 2, 4]
     # unconstrained: n^k per order
     assert dof_table("a->", 3, a=trivial(3)) == [comb(3, 0) ** 0, 3, 9, 27]
+
+
+@pytest.mark.parametrize("value", [1, 0, "yes", None, 1.0], ids=["one", "zero", "yes", "none", "float"])
+def test_commuting_accepts_only_booleans(value):
+    message = rf"commuting: expected True or False \(whether the inputs commute\), got {re.escape(repr(value))} "
+    for call in (lambda: sharing("a->", order=2, commuting=value, a=3),
+                 lambda: problem("a->", 2, commuting=value, a=3),
+                 lambda: dof_table("a->", 2, commuting=value, a=3),
+                 lambda: sharing_from_generators(3, [[1, 2, 0]], order=2, commuting=value),
+                 lambda: sharing_by_enumeration("a->", order=2, commuting=value, a=3)):
+        with pytest.raises(PermsymError, match=message):
+            call()
+    assert sharing("a->", order=2, commuting=np.bool_(True), a=3).n_free == 2

@@ -123,7 +123,7 @@ def test_group_elements_and_action():
 
 
 @pytest.mark.parametrize("args,kwargs,message", [
-    (("a1", torch.zeros(2, 3)), {}, r"type_string: expected a non-empty string of letters such as 'aH', 'abH', 'aaH', got 'a1'"),
+    (("a1", torch.zeros(2, 3)), {}, r"type_string: expected lowercase letters a-z, .*got 'a1' \(character '1' is neither a lowercase letter"),
     (("abH", torch.zeros(2, 3, 4)), {}, r"x: expected a tensor of shape \(batch, a, b, H\) for type 'abH', got \(2, 3, 4\)"),
     (("aaH", torch.zeros(2, 3, 4, 1)), {}, r"x: letter 'a' of type 'aaH' names axes of different sizes 3 and 4"),
     (("aH", torch.zeros(2, 3, 1)), {"out_type": "bH"}, r"out_type 'bH': letter 'b' is not in the input type 'aH'"),

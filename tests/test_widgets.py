@@ -112,3 +112,12 @@ def test_widget_follows_its_controls():
     assert ex.values() == dict(group="symmetric", action="aa", n=9, equivariant=True, order=1, latent=0)
     with pytest.raises(PermsymError, match="unexpected arguments"):
         explorer(size=3)
+
+
+def test_explore_uses_the_solvers_memory_guard_not_a_copy():
+    from permsym import solve, widgets
+
+    assert widgets._guard is solve._guard
+    with pytest.raises(PermsymError, match=r"^n, order: the coefficient tensor of 'a->a' at order 3 has 1,296 entries "
+                                           r"\(shape \(6, 6, 6, 6\)\), more than max_entries=1,000; lower n or the order$"):
+        widgets.explore("symmetric", "a", n=6, order=3, max_entries=1000)
