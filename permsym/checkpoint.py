@@ -130,11 +130,11 @@ def save_checkpoint(
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(ckpt, f)
-            f.flush()
-            os.fsync(f.fileno())
-        try:  # refuse what load_checkpoint could not read back
+        try:  # refuse what could not be written, or what load_checkpoint could not read back
+            with os.fdopen(fd, "wb") as f:
+                torch.save(ckpt, f)
+                f.flush()
+                os.fsync(f.fileno())
             torch.load(tmp, map_location="cpu", weights_only=True)
         except Exception as err:
             raise PermsymError(

@@ -1,4 +1,4 @@
-"""Tests for permsym.tasks.sudoku_data and permsym.tasks.sudoku: generator, solver, symmetry, model, CLI."""
+"""Tests for permsym.tasks.sudoku: solver, generator and splits, symmetry, model, decoding, training, CLI."""
 
 import json
 import subprocess
@@ -9,9 +9,14 @@ import pytest
 import torch
 from torch import nn
 
-from permsym import PermsymError, save_checkpoint
-from permsym.tasks import sudoku as su
-from permsym.tasks import sudoku_data as sd
+from permsym import PermsymError, TrainConfig, save_checkpoint
+from permsym.tasks import base
+from permsym.tasks.sudoku import data as sd
+from permsym.tasks.sudoku import models as sm
+from permsym.tasks.sudoku import puzzles as sp
+from permsym.tasks.sudoku import solve as ss
+from permsym.tasks.sudoku import training as st
+from permsym.tasks.sudoku.__main__ import main
 
 # A classic puzzle (Wikipedia's) and its solution.
 PUZZLE = "53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79"
@@ -108,8 +113,8 @@ def test_unsolvable_puzzles():
 @pytest.mark.parametrize("difficulty", ["easy", "hard", (26, 26), (40, 40)])
 def test_generated_puzzles_are_unique_with_the_stated_clues(difficulty):
     n = 6 if difficulty != "hard" else 4
-    puzzles, solutions = sd.generate(n, difficulty, seed=7)
-    low, high = sd.DIFFICULTY[difficulty] if isinstance(difficulty, str) else difficulty
+    puzzles, solutions = sp.generate(n, difficulty, seed=7)
+    low, high = sp.DIFFICULTY[difficulty] if isinstance(difficulty, str) else difficulty
     for p, s in zip(puzzles, solutions):
         assert low <= (p > 0).sum() <= high
         assert sd.is_valid_solution(s, p)
@@ -118,19 +123,19 @@ def test_generated_puzzles_are_unique_with_the_stated_clues(difficulty):
 
 
 def test_generation_is_seeded_and_prefix_stable():
-    a, _ = sd.generate(4, "easy", seed=3)
-    b, _ = sd.generate(2, "easy", seed=3)
-    c, _ = sd.generate(2, "easy", seed=4)
+    a, _ = sp.generate(4, "easy", seed=3)
+    b, _ = sp.generate(2, "easy", seed=3)
+    c, _ = sp.generate(2, "easy", seed=4)
     assert np.array_equal(a[:2], b) and not np.array_equal(b, c)
-    tail, _ = sd.generate(2, "easy", seed=3, start=2)
+    tail, _ = sp.generate(2, "easy", seed=3, start=2)
     assert np.array_equal(a[2:], tail)
 
 
 def test_dataset_is_cached(tmp_path):
-    p1, s1 = sd.dataset(5, "easy", seed=2)
-    files = list((tmp_path / "cache").glob("sudoku-easy-2-5.npz"))
+    p1, s1 = sp.dataset(5, "easy", seed=2)
+    files = list((tmp_path / "cache").glob("sudoku2-train-easy-2-5.npz"))
     assert len(files) == 1
-    p2, s2 = sd.dataset(3, "easy", seed=2)  # served from the larger file
+    p2, s2 = sp.dataset(3, "easy", seed=2)  # served from the larger file
     assert np.array_equal(p1[:3], p2) and np.array_equal(s1[:3], s2)
     assert len(list((tmp_path / "cache").glob("*.npz"))) == 1
 
@@ -143,9 +148,9 @@ def test_parse_errors_name_the_argument():
     with pytest.raises(PermsymError, match=r"board: expected 81 ints in 0..9"):
         sd.conflicts([10] * 81)
     with pytest.raises(PermsymError, match=r"difficulty: expected one of \['easy', 'hard'\]"):
-        sd.generate(1, "medium")
+        sp.generate(1, "medium")
     with pytest.raises(PermsymError, match="clues: expected an int in 17..81, got 12"):
-        sd.make_puzzle(__import__("random").Random(0), 12)
+        sp.make_puzzle(__import__("random").Random(0), 12)
     assert np.array_equal(sd.parse(PUZZLE.replace(".", "0")), sd.parse(PUZZLE))
 
 
@@ -163,7 +168,7 @@ def test_read_puzzles_text_and_npz(tmp_path):
         sd.read_puzzles(bad)
     dead = tmp_path / "dead.txt"
     dead.write_text("." + "12345678" + "9" + "." * 71 + "\n")
-    with pytest.raises(PermsymError, match=r"--puzzles '.*dead.txt' line 1: the puzzle .* has no solution"):
+    with pytest.raises(PermsymError, match=r"--puzzles ..*dead.txt. line 1: expected a puzzle with exactly one solution, got one with no"):
         sd.read_puzzles(dead)
     np.savez(npz, puzzles=puzzles, solutions=np.roll(solutions, 1, axis=1))
     with pytest.raises(PermsymError, match="puzzle 0: the solution given does not solve the puzzle"):
@@ -172,23 +177,23 @@ def test_read_puzzles_text_and_npz(tmp_path):
 
 # --- the symmetry -----------------------------------------------------------------------------------
 
-MOVES = list(su.symmetries(seed=0))
+MOVES = list(sm.symmetries(seed=0))
 
 
 @pytest.mark.parametrize("name", MOVES)
 def test_moves_map_solutions_to_solutions(name):
-    move = su.symmetries(seed=1)[name]
-    puzzles, solutions = sd.generate(2, "easy", seed=1)
-    gp, gs = sd.act_board(puzzles, move), sd.act_board(solutions, move)
+    move = sm.symmetries(seed=1)[name]
+    puzzles, solutions = sp.generate(2, "easy", seed=1)
+    gp, gs = sd.apply_move_boards(puzzles, move), sd.apply_move_boards(solutions, move)
     for p, s in zip(gp, gs):
         assert sd.is_valid_solution(s, p) and sd.count_solutions(p) == 1
     # the board move and the tensor move agree
-    assert torch.equal(su.encode(gp), su.act(su.encode(puzzles), move))
+    assert torch.equal(sm.encode(gp), sm.apply_move(sm.encode(puzzles), move))
     assert not np.array_equal(gs, solutions)  # each move really moves something
 
 
 def test_moves_are_the_stated_permutations():
-    moves = su.symmetries(seed=2)
+    moves = sm.symmetries(seed=2)
     rows = moves["rows in a band"][0]
     assert sorted(set((rows // 3).tolist())) == [0, 1, 2] and torch.equal(rows // 3, torch.arange(9) // 3)
     bands = moves["bands"][0]
@@ -199,28 +204,32 @@ def test_moves_are_the_stated_permutations():
 @pytest.mark.parametrize("name", MOVES)
 def test_network_is_equivariant(name):
     torch.manual_seed(0)
-    net = su.SudokuNet(hidden=16, pool=8, mlp=32, steps=3)
-    puzzles, _ = sd.generate(2, "easy", seed=5)
-    x = su.encode(puzzles).double()
+    net = sm.SudokuNet(hidden=16, pool=8, mlp=32, steps=3)
+    puzzles, _ = sp.generate(2, "easy", seed=5)
+    x = sm.encode(puzzles).double()
     m = net.double().eval()
-    move = su.symmetries(seed=3)[name]
+    move = sm.symmetries(seed=3)[name]
     with torch.no_grad():
-        err = (m(su.act(x, move)) - su.act(m(x).flatten(0, 1), move).view(3, 2, 9, 9, 9)).abs().max().item()
+        err = (m(sm.apply_move(x, move)) - sm.apply_move(m(x).flatten(0, 1), move).view(3, 2, 9, 9, 9)).abs().max().item()
     assert err < 1e-10, f"{name}: {err}"
 
 
 def test_check_equivariance_reports_every_move_and_catches_the_mlp():
-    puzzles, _ = sd.generate(2, "easy", seed=6)
-    errors = su.check_equivariance(su.SudokuNet(hidden=16, pool=8, mlp=32, steps=2), puzzles)
+    puzzles, _ = sp.generate(2, "easy", seed=6)
+    errors = sm.check_equivariance(sm.SudokuNet(hidden=16, pool=8, mlp=32, steps=2), puzzles)
     assert set(errors) == set(MOVES) and max(errors.values()) < 1e-9
     with pytest.raises(AssertionError, match="SudokuMLP is not equivariant to digits"):
-        su.check_equivariance(su.SudokuMLP(hidden=16), puzzles)
+        sm.check_equivariance(sm.SudokuMLP(hidden=16), puzzles)
+
+
+def build(spec):
+    return base.build_model(spec, sm.MODELS)
 
 
 def test_parameter_counts_in_range():
-    for spec in (su.NET, su.CONFIGS["quick"].model, su.SWEEP["net"].model):
-        assert 10**4 <= su.n_parameters(su.build_model(spec)) <= 10**5, spec
-    assert su.n_parameters(su.build_model(su.MLP)) > 10**6
+    for spec in (sm.NET, st.CONFIGS["quick"].model, st.SWEEP["full"]["net"].model):
+        assert 10**4 <= base.n_parameters(build(spec)) <= 10**5, spec
+    assert base.n_parameters(build(sm.MLP)) > 10**6
 
 
 # --- decoding -------------------------------------------------------------------------------------
@@ -245,22 +254,22 @@ class Oracle(nn.Module):
 
 def test_decoding_with_an_oracle():
     puzzle, solution = sd.parse(PUZZLE), sd.parse(SOLUTION)
-    assert np.array_equal(su.predict(Oracle(solution), puzzle[None])[0], solution)
-    assert np.array_equal(su.solve_iterative(Oracle(solution), puzzle[None])[0], solution)
+    assert np.array_equal(ss.predict(Oracle(solution), puzzle[None])[0], solution)
+    assert np.array_equal(ss.solve_iterative(Oracle(solution), puzzle[None])[0], solution)
     empty = np.flatnonzero(puzzle == 0)
     wrong = Oracle(solution, wrong_cell=int(empty[0]))
-    assert not np.array_equal(su.predict(wrong, puzzle[None])[0], solution)
+    assert not np.array_equal(ss.predict(wrong, puzzle[None])[0], solution)
     # unchecked decoding fills the confident wrong digit; the rule check refuses it (it is in the cell's row/column/box)
-    assert not np.array_equal(su.solve_iterative(wrong, puzzle[None], check_rules=False)[0], solution)
-    boards, trace = su.solve_iterative(Oracle(solution), puzzle[None], check_rules=False, trace=True)
+    assert not np.array_equal(ss.solve_iterative(wrong, puzzle[None], check_rules=False)[0], solution)
+    boards, trace = ss.solve_iterative(Oracle(solution), puzzle[None], check_rules=False, trace=True)
     assert len(trace) == 1 + int((puzzle == 0).sum()) and np.array_equal(trace[-1][0], solution)
-    r = su.evaluate(Oracle(solution), puzzle[None], solution[None], decoding="one-shot")
+    r = ss.evaluate(Oracle(solution), puzzle[None], solution[None], decoding="one-shot")
     assert r["cell_accuracy"] == 1.0 and r["solved"] == 1.0 and r["puzzles"] == 1
 
 
 def test_allowed_matches_the_rules():
     board = torch.as_tensor(sd.parse(PUZZLE)).long()[None]
-    ok = su.allowed(board)[0]
+    ok = ss.allowed(board)[0]
     for cell in range(81):
         for d in range(1, 10):
             trial = sd.parse(PUZZLE).copy()
@@ -269,15 +278,151 @@ def test_allowed_matches_the_rules():
             assert bool(ok[cell, d - 1]) == (legal and sd.conflicts(trial) == 0)
 
 
+def test_solved_is_judged_by_the_rules():
+    """A puzzle with two solutions: an answer that is not the stored solution still counts as solved."""
+    puzzle = sd.parse(PUZZLE)
+    puzzle[np.flatnonzero(puzzle)[:12]] = 0  # fewer givens: several solutions
+    first, second = sd._solutions(puzzle, 2)
+    assert first != second
+    r = ss.evaluate(Oracle(np.array(second)), puzzle[None], np.array(first)[None], decoding="one-shot")
+    assert r["solved"] == 1.0 and r["cell_accuracy"] < 1.0
+
+
+def test_evaluate_refuses_mismatched_or_empty_sets():
+    puzzle, solution = sd.parse(PUZZLE)[None], sd.parse(SOLUTION)[None]
+    oracle = Oracle(solution[0])
+    with pytest.raises(PermsymError, match=r"solutions: expected one per puzzle, shape \(2, 81\), got \(1, 81\)"):
+        ss.evaluate(oracle, np.repeat(puzzle, 2, 0), solution)
+    with pytest.raises(PermsymError, match=r"puzzles: expected an array \(n, 81\) with n >= 1, got shape \(0, 81\)"):
+        ss.evaluate(oracle, puzzle[:0], solution[:0])
+
+
+def test_read_puzzles_refuses_empty_files_mismatched_solutions_and_several_solutions(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing here\n\n")
+    with pytest.raises(PermsymError, match=r"--puzzles '.*empty.txt': expected at least one puzzle, got none"):
+        sd.read_puzzles(empty)
+    npz = tmp_path / "p.npz"
+    np.savez(npz, puzzles=np.stack([sd.parse(PUZZLE)] * 2), solutions=sd.parse(SOLUTION)[None])
+    with pytest.raises(PermsymError, match="expected one solution per puzzle, got 1 solutions for 2 puzzles"):
+        sd.read_puzzles(npz)
+    several = tmp_path / "several.txt"
+    several.write_text(PUZZLE + "\n" + "." * 81 + "\n")
+    with pytest.raises(PermsymError, match="line 2: expected a puzzle with exactly one solution, got one with more"):
+        sd.read_puzzles(several)
+
+
+def test_the_solver_has_a_search_limit():
+    with pytest.raises(PermsymError, match=r"stopped after max_nodes=100 nodes"):
+        sd.count_solutions("." * 81, limit=10**9, max_nodes=100)
+    assert sd.count_solutions(PUZZLE, max_nodes=10_000) == 1  # a real puzzle needs few nodes
+
+
+# --- splits: disjoint by construction ---------------------------------------------------------------
+
+
+def test_splits_and_difficulties_draw_different_puzzles():
+    """Train, valid and test, easy and hard: no shared grid (a hard puzzle is not an easy one with clues removed)."""
+    grids = {}
+    for split in sp.SPLITS:
+        for difficulty in ("easy", "hard"):
+            _, solutions = sp.generate(4, difficulty, seed=0, split=split)
+            grids[split, difficulty] = {bytes(s) for s in solutions}
+    keys = list(grids)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            assert not grids[a] & grids[b], (a, b)
+    assert sp.stream("train", "easy", 0, 5).random() != sp.stream("test", "easy", 0, 5).random()
+    with pytest.raises(PermsymError, match=r"split: expected one of \('train', 'valid', 'test'\), got 'dev'"):
+        sp.generate(1, "easy", split="dev")
+
+
+def test_every_budget_trains_on_the_train_split_and_validates_on_the_valid_split(monkeypatch):
+    calls = []
+    monkeypatch.setattr(sp, "dataset", lambda n, d, seed=0, split="train", cache=True: calls.append(split)
+                        or sp.generate(1, "easy", seed=0, split=split))
+    experiments = list(st.CONFIGS.values()) + [st.SWEEP[b][k] for b in st.SWEEP for k in ("net", "mlp")]
+    for e in experiments:
+        calls.clear()
+        st.SudokuData.make(e)
+        assert calls == ["train", "valid"], e
+    assert st.test_set.__doc__ and "test split" in st.test_set.__doc__
+    calls.clear()
+    st.test_set("hard", 1)
+    assert calls == ["test"]
+
+
+# --- training: seeded, recorded, safe ------------------------------------------------------------
+
+TINY = {"name": "SudokuNet", "hidden": 8, "pool": 4, "mlp": 8, "steps": 1}
+
+
+def tiny(steps=3, **train):
+    return st.experiment(TINY, TrainConfig(steps=steps, batch_size=4, lr=1e-2, eval_every=steps, **train),
+                         train_puzzles=6, valid_puzzles=2)
+
+
 def test_loss_decreases_in_a_few_steps():
-    puzzles, solutions = sd.generate(8, "easy", seed=0)
-    experiment = su.Experiment(dict(su.CONFIGS["quick"].model, hidden=16, pool=8, mlp=32, steps=2),
-                               su.TrainConfig(steps=15, batch_size=8, lr=1e-2), train_puzzles=8)
-    model, history = su.train(experiment, progress=False)
+    e = st.experiment(dict(TINY, hidden=16, pool=8, mlp=32, steps=2),
+                      TrainConfig(steps=15, batch_size=8, lr=1e-2, eval_every=15), train_puzzles=8, valid_puzzles=2)
+    model, history = base.train(st.TASK, e, progress=False)
     assert history["loss"][-1] < 0.9 * history["loss"][0] < 0.9 * 2.3
+    assert set(history["eval"]) == {"step", "valid_cell_accuracy", "valid_solved"}
 
 
-# --- the command line ------------------------------------------------------------------------------
+def cli_train(folder, *extra):
+    out = folder / "m.pt"
+    main(["train", "--budget", "quick", "--steps", "3", "--train-puzzles", "6", "--out", str(out),
+          "--no-progress", *extra])
+    return out
+
+
+def test_two_identical_training_commands_give_identical_losses(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    losses = [torch.load(cli_train(f), weights_only=True)["history"]["loss"] for f in (a, b)]
+    assert losses[0] == losses[1] and len(losses[0]) == 3
+    other = torch.load(cli_train(tmp_path / "c", "--seed", "1"), weights_only=True)["history"]["loss"]
+    assert other != losses[0]
+
+
+def test_the_checkpoint_records_how_it_was_made(tmp_path):
+    _, experiment, ckpt = base.load(cli_train(tmp_path), st.TASK)
+    record = ckpt["meta"]["provenance"]
+    assert record["command"].startswith("python -m permsym.tasks.sudoku train --budget quick --steps 3")
+    assert {"commit", "seeds", "device", "torch", "seconds"} <= set(record)
+    assert record["seeds"]["train"] == 0 and record["device"].startswith("cpu")
+    assert experiment.data["train_puzzles"] == 6 and experiment.train.steps == 3
+    assert not list(tmp_path.glob("*.partial.pt")) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_an_unwritable_output_is_refused_before_training(tmp_path, monkeypatch):
+    monkeypatch.setattr(base, "fit", lambda *a, **k: pytest.fail("training started"))
+    (tmp_path / "file").write_text("")
+    for out, message in ((tmp_path, "expected a file to write, got the folder"),
+                         (tmp_path / "file" / "m.pt", "cannot write"),
+                         (tmp_path / "m.json", r"expected a \.pt file")):
+        with pytest.raises(PermsymError, match=f"--out: {message}"):
+            main(["train", "--budget", "quick", "--out", str(out)])
+    with pytest.raises(PermsymError, match="--out: expected a file to write, got the folder"):
+        main(["sweep", "--budget", "quick", "--out", str(tmp_path)])
+
+
+def test_resume_checks_the_whole_experiment(tmp_path, capsys):
+    path = tmp_path / "run.pt"
+    base.train(st.TASK, tiny(checkpoint_every=1), progress=False, checkpoint=path)
+    with pytest.raises(PermsymError, match=r"'experiment.data.train_puzzles' is 6 in the checkpoint but 7 here"):
+        base.train(st.TASK, tiny(checkpoint_every=1).replace(data={"train_puzzles": 7}), progress=False,
+                   checkpoint=path, resume=True)
+    with pytest.raises(PermsymError, match=r"'experiment.model.hidden' is 8 in the checkpoint but 9 here"):
+        base.train(st.TASK, tiny(checkpoint_every=1).replace(model={"hidden": 9}), progress=False, checkpoint=path,
+                   resume=True)
+    straight = base.train(st.TASK, tiny(steps=5), progress=False)[1]["loss"]
+    resumed = base.train(st.TASK, tiny(steps=5, checkpoint_every=1), progress=False, checkpoint=path,
+                         resume=True)[1]["loss"]
+    assert resumed == straight  # 3 steps, then 2 more from the checkpoint
+    capsys.readouterr()
+    cli_train(tmp_path / "fresh", "--resume")
+    assert "resume: no checkpoint at" in capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")
@@ -287,89 +432,97 @@ def tiny_checkpoint(tmp_path_factory):
     old = os.environ.get("PERMSYM_CACHE")
     os.environ["PERMSYM_CACHE"] = str(folder / "cache")
     try:
-        result = su.main(["train", "--budget", "quick", "--steps", "3", "--train-puzzles", "10",
-                          "--out", str(folder), "--no-progress"])
+        return str(cli_train(folder))
     finally:
         if old is None:
             del os.environ["PERMSYM_CACHE"]
         else:
             os.environ["PERMSYM_CACHE"] = old
-    return result["checkpoint"]
+
+
+# --- the command line ------------------------------------------------------------------------------
 
 
 def test_cli_evaluate_and_solve(tiny_checkpoint, tmp_path, capsys):
     puzzles = tmp_path / "puzzles.txt"
     puzzles.write_text(f"{PUZZLE}\n{PUZZLE.replace('.', '0')}\n")
-    result = su.main(["evaluate", "--checkpoint", tiny_checkpoint, "--puzzles", str(puzzles), "--decoding", "one-shot"])
+    result = main(["evaluate", "--checkpoint", tiny_checkpoint, "--puzzles", str(puzzles), "--decoding", "one-shot"])
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert last == result
     assert {"puzzles", "cell_accuracy", "solved", "decoding", "seconds"} <= set(last) and last["puzzles"] == 2
     assert 0 <= last["cell_accuracy"] <= 1 and last["decoding"] == "one-shot"
-    result = su.main(["solve", PUZZLE, "--checkpoint", tiny_checkpoint])
+    result = main(["solve", PUZZLE, "--checkpoint", tiny_checkpoint])
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 12 and out[3] == "------+-------+------" and result["unique"] is True
-    assert len(result["solution"]) == 81 and sd.conflicts(sd.parse(PUZZLE)) == 0
+    assert len(result["solution"]) == 81
 
 
 def test_cli_generate_as_a_subprocess(tmp_path):
     out = tmp_path / "p.txt"
-    proc = subprocess.run([sys.executable, "-m", "permsym.tasks.sudoku", "generate", "--n", "3", "--out", str(out)],
-                          capture_output=True, text=True, check=True)
-    assert json.loads(proc.stdout.strip().splitlines()[-1])["puzzles"] == 3
-    puzzles, solutions = sd.read_puzzles(out)
-    assert len(puzzles) == 3 and all(30 <= (p > 0).sum() <= 45 for p in puzzles)
+    proc = subprocess.run([sys.executable, "-m", "permsym.tasks.sudoku", "generate", "--n", "3", "--split", "valid",
+                           "--out", str(out)], capture_output=True, text=True, check=True)
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["split"] == "valid"
+    puzzles, _ = sd.read_puzzles(out)
+    assert np.array_equal(puzzles, sp.generate(3, "easy", split="valid")[0])
 
 
 def test_cli_errors_name_the_argument(tiny_checkpoint, tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_text(PUZZLE[:70] + "\n")
     with pytest.raises(PermsymError, match=r"--puzzles '.*bad.txt' line 1: expected 81 characters"):
-        su.main(["evaluate", "--checkpoint", tiny_checkpoint, "--puzzles", str(bad)])
-    bad.write_text(PUZZLE[:-1] + "a\n")
-    with pytest.raises(PermsymError, match=r"line 1: expected only digits 1-9, 0 or '\.', got 'a' at position 80"):
-        su.main(["evaluate", "--checkpoint", tiny_checkpoint, "--puzzles", str(bad)])
+        main(["evaluate", "--checkpoint", tiny_checkpoint, "--puzzles", str(bad)])
     with pytest.raises(PermsymError, match="PUZZLE81: the puzzle .* has no solution"):
-        su.main(["solve", "." + "12345678" + "9" + "." * 71, "--checkpoint", tiny_checkpoint])
+        main(["solve", "." + "12345678" + "9" + "." * 71, "--checkpoint", tiny_checkpoint])
     with pytest.raises(PermsymError, match="PUZZLE81: expected 81 characters"):
-        su.main(["solve", "123", "--checkpoint", tiny_checkpoint])
-    other = save_checkpoint(tmp_path / "linear.pt", nn.Linear(2, 1))
-    with pytest.raises(PermsymError, match=r"--checkpoint '.*linear.pt': expected a Sudoku checkpoint .*'Linear'"):
-        su.main(["evaluate", "--checkpoint", str(other), "--puzzles", "easy:2"])
-    junk = tmp_path / "junk.pt"
-    junk.write_text("not a checkpoint")
-    with pytest.raises(PermsymError, match=r"--checkpoint '.*junk.pt': expected a permsym checkpoint, could not read"):
-        su.main(["solve", PUZZLE, "--checkpoint", str(junk)])
+        main(["solve", "123", "--checkpoint", tiny_checkpoint])
     with pytest.raises(PermsymError, match="--checkpoint: expected an existing checkpoint file"):
-        su.main(["evaluate", "--checkpoint", str(tmp_path / "missing.pt"), "--puzzles", "easy:2"])
+        main(["evaluate", "--checkpoint", str(tmp_path / "missing.pt"), "--puzzles", "easy:2"])
     with pytest.raises(PermsymError, match="--puzzles: expected an existing file"):
-        su.main(["evaluate", "--checkpoint", tiny_checkpoint, "--puzzles", str(tmp_path / "none.txt")])
+        main(["evaluate", "--checkpoint", tiny_checkpoint, "--puzzles", str(tmp_path / "none.txt")])
     proc = subprocess.run([sys.executable, "-m", "permsym.tasks.sudoku", "solve", "12"], capture_output=True, text=True)
     assert proc.returncode == 1 and "error: PUZZLE81: expected 81 characters" in proc.stderr
 
 
-def test_cli_sweep_records_device_and_hard_puzzles(tmp_path, monkeypatch):
-    monkeypatch.setenv("PERMSYM_CACHE", str(tmp_path / "cache"))
-    tiny = su.Experiment({"name": "SudokuNet", "hidden": 8, "pool": 4, "mlp": 8, "steps": 1},
-                         su.TrainConfig(steps=2, batch_size=4))
-    monkeypatch.setitem(su.SWEEP, "train_puzzles", (3,))
-    monkeypatch.setitem(su.SWEEP, "net", tiny)
-    monkeypatch.setitem(su.SWEEP, "mlp", su.dataclasses.replace(tiny, model={"name": "SudokuMLP", "hidden": 8}))
+def test_cli_refuses_foreign_truncated_and_corrupt_checkpoints(tiny_checkpoint, tmp_path):
+    plain = save_checkpoint(tmp_path / "linear.pt", nn.Linear(2, 1))
+    with pytest.raises(PermsymError, match=r"--checkpoint '.*linear.pt': expected a checkpoint of task 'sudoku', "
+                                           r"got one of None \(model class 'Linear'\)"):
+        main(["evaluate", "--checkpoint", str(plain), "--puzzles", "easy:2"])
+    model, experiment, _ = base.load(tiny_checkpoint, st.TASK)
+    foreign = base.Experiment("pinv", {}, experiment.model, experiment.train)
+    other = base.save(tmp_path / "other.pt", model, foreign, {"step": [1]}, {"command": "x"})
+    with pytest.raises(PermsymError, match=r"expected a checkpoint of task 'sudoku', got one of 'pinv'"):
+        main(["evaluate", "--checkpoint", str(other), "--puzzles", "easy:2"])
+    raw = open(tiny_checkpoint, "rb").read()
+    (tmp_path / "cut.pt").write_bytes(raw[: len(raw) // 2])
+    (tmp_path / "junk.pt").write_text("not a checkpoint")
+    for name in ("cut.pt", "junk.pt"):
+        with pytest.raises(PermsymError, match=rf"--checkpoint '.*{name}': not a readable checkpoint"):
+            main(["solve", PUZZLE, "--checkpoint", str(tmp_path / name)])
+
+
+def test_cli_sweep_is_recorded(tmp_path, monkeypatch):
+    e = tiny(steps=2)
+    monkeypatch.setitem(st.SWEEP, "quick", {"train_puzzles": (3,), "n_test": 2, "net": e,
+                                            "mlp": base.Experiment("sudoku", e.data, {"name": "SudokuMLP",
+                                                                                      "hidden": 8}, e.train)})
     out = tmp_path / "sweep.json"
-    assert su.main(["--device", "cpu", "sweep", "--n-test", "2", "--out", str(out)])["runs"] == 2
+    assert main(["sweep", "--budget", "quick", "--out", str(out)])["runs"] == 2
     sweep = json.loads(out.read_text())
-    assert sweep["device"].startswith("cpu") and sweep["seconds"] > 0 and sweep["n_test"] == 2
+    assert sweep["provenance"]["device"].startswith("cpu") and sweep["n_test"] == 2
+    assert sweep["provenance"]["command"] == f"python -m permsym.tasks.sudoku sweep --budget quick --out {out}"
     assert [(r["model"], r["train_puzzles"]) for r in sweep["runs"]] == [("net", 3), ("mlp", 3)]
     for r in sweep["runs"]:
         assert r["hard_iterative"]["puzzles"] == 2 and 0 <= r["hard_iterative"]["solved"] <= 1
-    with pytest.raises(PermsymError, match="prefer: expected 'cuda', 'mps' or 'cpu', got 'tpu'"):
-        su.main(["--device", "tpu", "sweep", "--out", str(out)])
+    with pytest.raises(SystemExit):  # argparse: an unknown device
+        main(["sweep", "--budget", "quick", "--device", "tpu", "--out", str(out)])
 
 
 def test_watch_takes_a_typed_puzzle(capsys):
     pytest.importorskip("ipywidgets")
-    model = su.SudokuNet(hidden=8, pool=4, mlp=8, steps=1)
-    puzzles, solutions = sd.generate(2, "easy", seed=3)
-    view = su.watch(model, puzzles, solutions)
+    model = sm.SudokuNet(hidden=8, pool=4, mlp=8, steps=1)
+    puzzles, solutions = sp.generate(2, "easy", seed=3)
+    view = ss.watch(model, puzzles, solutions)
     typed = view.children[1]
     capsys.readouterr()
     typed.value = "123"  # outside a kernel the view's output goes to stdout

@@ -10,7 +10,8 @@ import pytest
 import torch
 from torch import nn
 
-from permsym import PermsymError, TrainConfig, budget, device, fit, load_checkpoint, save_checkpoint, seed_everything
+from permsym import PermsymError, TrainConfig, budget, fit, load_checkpoint, pick_device, save_checkpoint, seed_everything
+from permsym.checkpoint import read_checkpoint
 from permsym.plot import plot_history
 from permsym.train import learning_rate
 
@@ -52,10 +53,10 @@ def test_budget_refuses_an_unknown_name():
 
 
 def test_device_cpu_and_bad_names():
-    assert device("cpu") == torch.device("cpu")
-    assert device().type in ("cuda", "mps", "cpu")
+    assert pick_device("cpu") == torch.device("cpu")
+    assert pick_device().type in ("cuda", "mps", "cpu")
     with pytest.raises(PermsymError, match="prefer: expected 'cuda', 'mps' or 'cpu', got 'tpu'"):
-        device("tpu")
+        pick_device("tpu")
 
 
 def test_seed_everything_repeats_all_three_generators():
@@ -299,8 +300,47 @@ def test_loading_refuses_another_model_class_and_a_missing_file(tmp_path):
     path = save_checkpoint(tmp_path / "x.pt", nn.Linear(3, 1))
     with pytest.raises(PermsymError, match="saved from a model of class 'Linear', but the model is a 'Net'"):
         load_checkpoint(path, net())
-    with pytest.raises(PermsymError, match="path: expected an existing checkpoint file"):
+    with pytest.raises(PermsymError, match="checkpoint: expected an existing checkpoint file"):
         load_checkpoint(tmp_path / "nothing.pt", net())
+
+
+def test_unreadable_files_are_one_line_errors(tmp_path):
+    good = save_checkpoint(tmp_path / "good.pt", net(), step=2)
+    raw = good.read_bytes()
+    (tmp_path / "cut.pt").write_bytes(raw[: len(raw) // 3])
+    (tmp_path / "text.pt").write_text("hello")
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
+    for name in ("cut.pt", "text.pt"):
+        with pytest.raises(PermsymError, match=rf"checkpoint '.*{name}': not a readable checkpoint \(\w+: "):
+            load_checkpoint(tmp_path / name, net())
+    with pytest.raises(PermsymError, match=r"expected a permsym checkpoint with entries \['model', 'step', "
+                                           r"'model_class', 'shapes'\], got \['weights'\]"):
+        read_checkpoint(tmp_path / "other.pt")
+    with pytest.raises(PermsymError) as err:
+        fit(net(), mse, batches, CONFIG, checkpoint=tmp_path / "cut.pt", resume=True, device="cpu", progress=False)
+    assert "not a readable checkpoint" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_save_refuses_what_it_could_not_load_back_and_cleans_stale_temporaries(tmp_path):
+    class Opaque:
+        pass
+
+    stale = tmp_path / ".m.pt.abc123.tmp"
+    stale.write_text("left by an interrupted write")
+    with pytest.raises(PermsymError, match=r"checkpoint '.*m.pt': not written, it could not be loaded back"):
+        save_checkpoint(tmp_path / "m.pt", net(), meta={"thing": Opaque()})
+    assert not (tmp_path / "m.pt").exists() and stale.exists()
+    save_checkpoint(tmp_path / "m.pt", net(), meta={"task": "x"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pt"]
+    assert read_checkpoint(tmp_path / "m.pt")["meta"] == {"task": "x"}
+
+
+def test_resume_checks_meta(tmp_path):
+    path = tmp_path / "run.pt"
+    fit(net(), mse, batches, CONFIG, checkpoint=path, device="cpu", progress=False, meta={"data": {"n": 1}})
+    with pytest.raises(PermsymError, match=r"'data.n' is 1 in the checkpoint but 2 here"):
+        fit(net(), mse, batches, CONFIG, checkpoint=path, resume=True, device="cpu", progress=False,
+            meta={"data": {"n": 2}})
 
 
 def test_checkpoint_restores_the_optimizer(tmp_path):

@@ -1,16 +1,15 @@
-"""Tasks: data, reference estimators, models and a command line, one module per task.
+"""The trained chapters' tasks: one package each, in one shape, on a shared base.
 
-- :mod:`permsym.tasks.models`, :mod:`permsym.tasks.cli`: what the tasks share (a model from a spec,
-  parameter counts; writing a result file, one-line errors on the command line).
-- :mod:`permsym.tasks.spectrum_data`, :mod:`permsym.tasks.spectrum_models`,
-  :mod:`permsym.tasks.spectrum`: power-spectrum estimation from a set of samples of a random
-  periodic function: data and reference estimators, models, training and the command line
-  (``python -m permsym.tasks.spectrum train|evaluate|sweep|robustness``).
-- :mod:`permsym.tasks.pinv`: the matrix pseudo-inverse, learned by an ``abH``
-  einsum network (``python -m permsym.tasks.pinv train|samples``).
-- :mod:`permsym.tasks.sudoku_data`, :mod:`permsym.tasks.sudoku_models`,
-  :mod:`permsym.tasks.sudoku_solve`, :mod:`permsym.tasks.sudoku`: puzzle generator, solver and
-  validator; the board's symmetries, the equivariant recurrent solver and its baseline; decoding,
-  scoring and pictures; training and the command line
+- :mod:`permsym.tasks.base`: what every task shares: the experiment (data, model, training, all
+  seeds), seeded training, checkpoints and results that record how they were made, outputs
+  checked before training, :func:`~permsym.tasks.base.load_or_run` for the chapters.
+- :mod:`permsym.tasks.pinv`: the matrix pseudo-inverse, learned by an ``abH`` einsum network
+  (``python -m permsym.tasks.pinv train|evaluate|samples``).
+- :mod:`permsym.tasks.spectrum`: power-spectrum estimation from a set of samples of a random
+  periodic function (``python -m permsym.tasks.spectrum train|evaluate|sweep|robustness``).
+- :mod:`permsym.tasks.sudoku`: puzzles, the equivariant recurrent solver and its baseline
   (``python -m permsym.tasks.sudoku generate|train|evaluate|solve|sweep``).
+
+Each task package has ``data``, ``models``, ``training`` and ``__main__`` (the command line),
+and defines ``training.TASK`` and ``training.CONFIGS``; see CONTRIBUTING.md, "A trained task".
 """
