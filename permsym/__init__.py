@@ -2,7 +2,8 @@
 
 The package behind the book. One module per concept:
 
-- :mod:`permsym.train`: device choice, seeding, quick/full budgets.
+- :mod:`permsym.runtime`: device choice, seeding, quick/full budgets.
+- :mod:`permsym.train`: the training configuration and loop.
 - :mod:`permsym.pool`: permutation-equivariant layers (DeepSets, ...).
 - :mod:`permsym.errors`: :class:`PermsymError`, the one error class.
 - :mod:`permsym.groups`: permutation groups on tensor axes, by generators.
@@ -47,7 +48,8 @@ _EXPORTS = {
     "pool": ("DeepSetsLayer", "DeepSetsNet", "DSSLayer"),
     "testing": ("assert_equivariant",),
     "solve": ("Sharing", "dof_table", "sharing", "sharing_from_generators"),
-    "train": ("Session", "TrainConfig", "budget", "fit", "pick_device", "seed_everything", "session"),
+    "runtime": ("Session", "budget", "describe_device", "pick_device", "seed_everything", "session"),
+    "train": ("TrainConfig", "fit"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -102,6 +104,7 @@ __all__ = [
     "TrainConfig",
     "budget",
     "pick_device",
+    "describe_device",
     "fit",
     "load_checkpoint",
     "save_checkpoint",

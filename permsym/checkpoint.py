@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
 import random
 import tempfile
 from pathlib import Path
@@ -130,18 +131,17 @@ def save_checkpoint(
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        try:  # refuse what could not be written, or what load_checkpoint could not read back
-            with os.fdopen(fd, "wb") as f:
+        with os.fdopen(fd, "wb") as f:
+            try:
                 torch.save(ckpt, f)
-                f.flush()
-                os.fsync(f.fileno())
+            except (pickle.PicklingError, AttributeError, TypeError) as err:
+                raise _unsaveable(path, "could not be saved", err) from None
+            f.flush()
+            os.fsync(f.fileno())
+        try:  # refuse what load_checkpoint could not read back
             torch.load(tmp, map_location="cpu", weights_only=True)
         except Exception as err:
-            raise PermsymError(
-                f"checkpoint {str(path)!r}: not written, it could not be loaded back "
-                f"({type(err).__name__}: {_first_line(err)}); keep config, history and meta to plain "
-                "numbers, strings, lists and dicts"
-            ) from None
+            raise _unsaveable(path, "it could not be loaded back", err) from None
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -150,6 +150,11 @@ def save_checkpoint(
     for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by an interrupted write
         stale.unlink(missing_ok=True)
     return path
+
+
+def _unsaveable(path, why: str, err: BaseException) -> PermsymError:
+    return PermsymError(f"checkpoint {str(path)!r}: not written, {why} ({type(err).__name__}: {_first_line(err)}); "
+                        "keep config, history and meta to plain numbers, strings, lists and dicts")
 
 
 def _first_line(err: BaseException) -> str:

@@ -327,8 +327,10 @@ def test_save_refuses_what_it_could_not_load_back_and_cleans_stale_temporaries(t
 
     stale = tmp_path / ".m.pt.abc123.tmp"
     stale.write_text("left by an interrupted write")
-    with pytest.raises(PermsymError, match=r"checkpoint '.*m.pt': not written, it could not be loaded back"):
+    with pytest.raises(PermsymError, match=r"checkpoint '.*m.pt': not written, could not be saved"):
         save_checkpoint(tmp_path / "m.pt", net(), meta={"thing": Opaque()})
+    with pytest.raises(PermsymError, match=r"checkpoint '.*m.pt': not written, it could not be loaded back"):
+        save_checkpoint(tmp_path / "m.pt", net(), meta={"array": np.zeros(3)})
     assert not (tmp_path / "m.pt").exists() and stale.exists()
     save_checkpoint(tmp_path / "m.pt", net(), meta={"task": "x"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pt"]

@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import PermsymError
-from ..train import TrainConfig, describe_device, fit, seed_everything
+from ..runtime import describe_device, seed_everything
+from ..train import TrainConfig, fit
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -380,7 +381,7 @@ def set_threads(threads: int) -> None:
 
 def device_of(name: str | None):
     """``--device`` as a torch device, or a PermsymError naming ``--device``."""
-    from ..train import pick_device
+    from ..runtime import pick_device
 
     try:
         return pick_device(name)

@@ -20,7 +20,8 @@ import torch
 from torch import nn
 
 from ...errors import PermsymError
-from ...train import TrainConfig, describe_device
+from ...runtime import describe_device
+from ...train import TrainConfig
 from .. import base
 from . import puzzles as sp
 from .models import MLP, MODELS, NET, encode
