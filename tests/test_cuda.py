@@ -10,8 +10,13 @@ import pytest
 import torch
 from torch import nn
 
-from permsym import EinNet, TrainConfig, assert_equivariant, device, fit
-from permsym.tasks import spectrum, sudoku
+from permsym import EinNet, TrainConfig, assert_equivariant, fit, pick_device
+from permsym.tasks import base
+from permsym.tasks.spectrum import data as spectrum_data
+from permsym.tasks.spectrum import training as spectrum
+from permsym.tasks.sudoku import models as sudoku_models
+from permsym.tasks.sudoku import puzzles as sudoku_puzzles
+from permsym.tasks.sudoku import solve as sudoku_solve
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -35,7 +40,7 @@ CONFIG = TrainConfig(steps=200, lr=0.02, batch_size=64, eval_every=0)
 
 
 def test_device_picks_cuda():
-    assert device().type == "cuda"
+    assert pick_device().type == "cuda"
 
 
 @pytest.mark.parametrize("amp,compile_", [(False, False), (True, False), (False, True), (True, True)])
@@ -75,25 +80,25 @@ def test_einnet_is_equivariant_on_cuda(type_string, shape):
 
 def test_sudoku_net_on_cuda_matches_cpu():
     torch.manual_seed(0)
-    model = sudoku.SudokuNet(hidden=16, pool=8, mlp=32, steps=3)
-    puzzles = torch.as_tensor(sudoku.sd.dataset(4, "easy", seed=0, cache=False)[0]).long()
-    x = sudoku.encode(puzzles)
+    model = sudoku_models.SudokuNet(hidden=16, pool=8, mlp=32, steps=3)
+    puzzles = torch.as_tensor(sudoku_puzzles.dataset(4, "easy", seed=0, cache=False)[0]).long()
+    x = sudoku_models.encode(puzzles)
     cpu = model(x)
     gpu = model.cuda()(x.cuda()).cpu()
     torch.testing.assert_close(gpu, cpu, rtol=1e-4, atol=1e-4)
-    boards = sudoku.solve_iterative(model, puzzles.numpy())  # decoding follows the model's device
+    boards = sudoku_solve.solve_iterative(model, puzzles.numpy())  # decoding follows the model's device
     assert boards.shape == (4, 81) and (boards[puzzles.numpy() > 0] == puzzles.numpy()[puzzles.numpy() > 0]).all()
 
 
 def test_spectrum_quick_budget_trains_on_cuda():
     experiment = spectrum.CONFIGS["quick"]["order2"]
-    model, history = spectrum.train(experiment, device="cuda", progress=False)
+    model, history = base.train(spectrum.TASK, experiment, device="cuda", progress=False)
     assert history["used"]["device"].startswith("cuda")
     assert history["eval"]["val_mse"][-1] < history["eval"]["val_mse"][0]
 
 
 def test_spectrum_sets_are_drawn_on_the_gpu_and_repeat():
-    task = spectrum.SpectrumTask(n_points=64, kmax=8, k_fin=4, noise=(0.0, 0.5))
+    task = spectrum_data.SpectrumTask(n_points=64, kmax=8, k_fin=4, noise=(0.0, 0.5))
     points, log_power = task(torch.Generator("cuda").manual_seed(3), 5)
     assert points.device.type == "cuda" and log_power.device.type == "cuda"
     again, _ = task(torch.Generator("cuda").manual_seed(3), 5)

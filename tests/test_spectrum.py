@@ -1,36 +1,32 @@
-"""Tests for permsym.tasks.spectrum (and its spectrum_data, spectrum_models): data, reference estimators,
-models, training, the command line and the studies of the note's figures."""
+"""Tests for permsym.tasks.spectrum: data and splits, reference estimators, models, training, the
+command line, and the studies of the note's figures (checked against golden numbers of the code
+that made the stored book/data/spectrum-*.json)."""
 
-import dataclasses
 import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 
-from permsym import DeepSetsLayer, PermsymError, TrainConfig, save_checkpoint
-from permsym.tasks import spectrum as sp
-from permsym.tasks.spectrum import (
-    CONFIGS,
-    Experiment,
-    FlatMLP,
-    Order2Net,
-    SeedDeepSets,
-    SpectrumTask,
-    TotalPowerRegression,
-    least_squares_estimate,
-    mse_per_k,
-    projection_estimate,
-    sample_spectrum,
-    held_out_sets,
-    trivial_estimate,
-)
+from permsym import DeepSetsLayer, PermsymError, TrainConfig
+from permsym.tasks import base
+from permsym.tasks.spectrum import studies
+from permsym.tasks.spectrum.__main__ import main
+from permsym.tasks.spectrum.data import (FIT_SEED_STRIDE, TEST_SEED, VALID_SEED, SpectrumTask, TotalPowerRegression,
+                                         held_out_sets, least_squares_estimate, mse_per_k, periodic_function,
+                                         projection_estimate, sample_spectrum, split_seeds, trivial_estimate,
+                                         validation_sets)
+from permsym.tasks.spectrum.models import MODELS, FlatMLP, NoteDeepSets, Order2Net, harmonics
+from permsym.tasks.spectrum.training import CONFIGS, ROBUSTNESS_KMAX, SWEEP_N_SEEDS, SWEEP_SIZES, TASK, train
 
-TINY = Experiment(
-    SpectrumTask(n_points=64, kmax=4, k_fin=4),
+REPO = Path(__file__).resolve().parents[1]
+GOLDEN = REPO / "tests" / "data" / "spectrum-golden-quick.json"
+TINY = base.Experiment(
+    "spectrum", {"n_points": 64, "kmax": 4, "k_fin": 4, "noise": 0.0},
     {"name": "order2", "n_harmonics": 4, "width": 8, "rank": 4, "hidden": 16, "k_fin": 4},
     TrainConfig(steps=40, batch_size=16, lr=3e-3, eval_every=20),
 )
@@ -82,7 +78,7 @@ def test_least_squares_is_exact_without_noise():
 def test_projection_is_exact_on_a_uniform_grid():
     power, phase = sample_spectrum(8, 4, torch.Generator().manual_seed(1))
     x = torch.arange(16, dtype=torch.float64).mul(2 * math.pi / 16).expand(8, 16)
-    points = torch.stack([x, sp.periodic_function(x, power, phase)], -1)
+    points = torch.stack([x, periodic_function(x, power, phase)], -1)
     assert torch.allclose(projection_estimate(points, 4), power.log(), atol=1e-8)
 
 
@@ -118,9 +114,9 @@ def test_bad_inputs_name_the_argument():
     with pytest.raises(PermsymError, match=r"points: expected shape \(batch, N >= 1, 2\), got \(2, 5\)"):
         projection_estimate(torch.zeros(2, 5), 4)
     with pytest.raises(PermsymError, match="model name: expected one of .*got 'transformer'"):
-        sp.build_model({"name": "transformer"})
+        base.build_model({"name": "transformer"}, MODELS)
     with pytest.raises(PermsymError, match="depth: expected an int >= 1, got 0"):
-        SeedDeepSets(depth=0)
+        NoteDeepSets(depth=0)
     with pytest.raises(PermsymError, match=r"TotalPowerRegression: call fit"):
         TotalPowerRegression()(torch.zeros(1, 4, 2))
 
@@ -128,8 +124,8 @@ def test_bad_inputs_name_the_argument():
 # --- models ---------------------------------------------------------------------------------------
 
 SYMMETRIC = {
-    "seed": lambda: SeedDeepSets(depth=3, width=8, k_fin=4),
-    "seed-harmonics": lambda: SeedDeepSets(depth=2, width=8, k_fin=3, n_harmonics=4),
+    "note": lambda: NoteDeepSets(depth=3, width=8, k_fin=4),
+    "note-harmonics": lambda: NoteDeepSets(depth=2, width=8, k_fin=3, n_harmonics=4),
     "order2": lambda: Order2Net(n_harmonics=5, width=6, rank=3, hidden=8, k_fin=4),
 }
 
@@ -154,7 +150,7 @@ def test_order2_pooling_matches_the_explicit_sum_over_pairs():
     points = torch.rand(2, 6, 2, dtype=torch.float64) * 3
     n = points.shape[1]
     x, y = points[..., 0], points[..., 1]
-    h = y[..., None] * model.embed(sp.harmonics(x, 3))  # (B, N, d)
+    h = y[..., None] * model.embed(harmonics(x, 3))  # (B, N, d)
     forms = model.forms.weight.unflatten(0, (2, 2))  # (rank, 2, d): q_r = |A_r m|^2
     for b in range(2):
         for r in range(2):
@@ -175,98 +171,268 @@ def test_flat_mlp_is_not_invariant():
 
 
 @pytest.mark.parametrize("depth,width", [(1, 4), (2, 16), (3, 32), (4, 64)])
-def test_seed_parameter_count_and_formula(depth, width):
-    model = SeedDeepSets(depth=depth, width=width, k_fin=4)
+def test_note_parameter_count_and_formula(depth, width):
+    model = NoteDeepSets(depth=depth, width=width, k_fin=4)
     exact = (2 * 2 + 1) * width + (depth - 1) * (2 * width**2 + width) + width * 4 + 4
     assert model.n_parameters() == exact
-    # the seed's formula (footnote 10) leaves out the hidden biases and the output biases
-    assert exact - SeedDeepSets.formula(depth, width, 4) == (depth - 1) * width + 4
+    # the note's formula (footnote 10) leaves out the hidden biases and the output biases
+    assert exact - NoteDeepSets.formula(depth, width, 4) == (depth - 1) * width + 4
 
 
-def test_seed_footnotes_3_and_4():
+def test_note_footnotes_3_and_4():
     assert sum(p.numel() for p in DeepSetsLayer(2, 4).parameters()) == 20
     assert sum(p.numel() for p in nn.Linear(512 * 2, 512 * 4).parameters()) == 2_099_200
 
 
 def test_mlp_baseline_has_about_as_many_parameters_as_order2():
     for budget in CONFIGS.values():
-        n2 = sp.n_parameters(sp.build_model(budget["order2"].model))
-        nm = sp.n_parameters(sp.build_model(budget["mlp"].model))
+        n2 = base.n_parameters(base.build_model(budget["order2"].model, MODELS))
+        nm = base.n_parameters(base.build_model(budget["mlp"].model, MODELS))
         assert abs(nm - n2) / n2 < 0.1, (nm, n2)
+
+
+# --- the splits --------------------------------------------------------------------------------------
+
+
+def _all_experiments(budget):
+    for name, runs in CONFIGS[budget].items():
+        for e in runs if isinstance(runs, tuple) else (runs,):
+            seeds = range(SWEEP_N_SEEDS[budget]) if name == "sweep" else (e.train.seed,)
+            for seed in seeds:
+                yield name, e.replace(seed=seed)
+
+
+@pytest.mark.parametrize("budget", sorted(CONFIGS))
+def test_training_validation_and_test_seeds_never_overlap(budget):
+    test_seeds = {TEST_SEED + s for s in range(1000)}  # evaluate --test-seed 0..999
+    train_seeds = []
+    for name, e in _all_experiments(budget):
+        seeds = split_seeds(e.train.seed, e.train.steps)  # what make_data checks
+        used = range(e.train.seed * FIT_SEED_STRIDE + 1, e.train.seed * FIT_SEED_STRIDE + e.train.steps + 1)
+        assert seeds["train"] == used, name  # fit's generator seeds: seed * 1_000_003 + step, step = 1..steps
+        assert VALID_SEED not in used and not test_seeds & set(used), (name, e.train.seed)
+        train_seeds.append(used)
+    assert VALID_SEED not in test_seeds
+    assert max(r.stop for r in train_seeds) < VALID_SEED < TEST_SEED
+
+
+def test_a_training_seed_whose_batches_reach_the_validation_sets_is_refused():
+    seed = VALID_SEED // FIT_SEED_STRIDE
+    steps = VALID_SEED - seed * FIT_SEED_STRIDE  # the last batch would be drawn from VALID_SEED
+    with pytest.raises(PermsymError, match=f"seed: training seed {seed} with {steps} steps .*hold the valid sets"):
+        split_seeds(seed, steps)
+    split_seeds(seed, steps - 1)
+    with pytest.raises(PermsymError, match="hold the valid sets"):
+        train(CONFIGS["quick"]["order2"].replace(seed=seed, steps=steps), device="cpu", progress=False)
+
+
+def test_no_identical_set_across_the_splits():
+    e = CONFIGS["quick"]["order2"]
+    task = SpectrumTask(**e.data)
+    data = TASK.make_data(e)
+    first = lambda points: {tuple(row) for row in points[:, :4, 0].double().tolist()}  # noqa: E731
+    train_sets = set()
+    for step in (1, 2, e.train.steps):
+        train_sets |= first(data.batches(torch.Generator().manual_seed(e.train.seed * FIT_SEED_STRIDE + step), 64)[0])
+    valid = first(data.valid[0])
+    test = first(held_out_sets(task, 1024)[0].float())
+    assert len(valid) == 256 and len(test) == 1024 and len(train_sets) == 3 * 64
+    assert not train_sets & valid and not train_sets & test and not valid & test
+    assert torch.equal(data.valid[0], validation_sets(task)[0])
 
 
 # --- training, checkpoints, command line ----------------------------------------------------------
 
 
 def test_tiny_training_reduces_the_loss():
-    model, history = sp.train(TINY, device="cpu", progress=False)
+    model, history = train(TINY, device="cpu", progress=False)
     first, last = sum(history["loss"][:5]) / 5, sum(history["loss"][-5:]) / 5
     assert last < 0.7 * first, (first, last)
-    assert history["eval"]["step"] == [20, 40]
+    assert history["eval"]["step"] == [20, 40] and len(history["eval"]["val_mse"]) == 2
 
 
-@pytest.fixture(scope="module")
-def tiny_checkpoint(tmp_path_factory):
-    model, history = sp.train(TINY, device="cpu", progress=False)
-    return sp.save(tmp_path_factory.mktemp("ckpt") / "spectrum-tiny.pt", model, TINY, history, "quick")
+@pytest.fixture
+def tiny_budget(monkeypatch):
+    """The quick budget's order2 run made tiny, so a train command takes a second."""
+    monkeypatch.setitem(CONFIGS["quick"], "order2", TINY)
+    return TINY
 
 
-def _last_json(text):
-    return json.loads(text.strip().splitlines()[-1])
+def _train(tmp_path, name, *extra):
+    out = tmp_path / name
+    result = main(["train", "--budget", "quick", "--out", str(out), "--no-progress", *extra])
+    return result, base.load(out, TASK)
 
 
-def test_cli_evaluate_ends_with_a_json_line(tiny_checkpoint, capsys):
-    sp.main(["evaluate", "--checkpoint", str(tiny_checkpoint), "--n-sets", "64", "--noise", "0.1"])
-    result = _last_json(capsys.readouterr().out)
-    assert result["task"]["noise"] == 0.1 and result["n_sets"] == 64
+def test_the_same_train_command_twice_gives_the_same_losses(tiny_budget, tmp_path, capsys):
+    first, (_, experiment, ckpt_a) = _train(tmp_path, "a.pt")
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    second, (_, _, ckpt_b) = _train(tmp_path, "b.pt")
+    assert ckpt_a["history"]["loss"] == ckpt_b["history"]["loss"] and len(ckpt_a["history"]["loss"]) == 40
+    assert first["final_loss"] == second["final_loss"] == ckpt_a["history"]["loss"][-1]
+    assert line == first and set(first["validation"]) == {"val_mse"}
+    assert experiment == TINY and ckpt_a["meta"]["provenance"]["seeds"] == {"train": 0, "valid": VALID_SEED}
+    assert ckpt_a["meta"]["provenance"]["command"].startswith("python -m permsym.tasks.spectrum train --budget quick")
+
+
+def _no_fit(monkeypatch):
+    def fit(*args, **kwargs):
+        raise AssertionError("training ran")
+
+    monkeypatch.setattr(base, "fit", fit)
+
+
+def test_an_unwritable_out_is_refused_before_training(tiny_budget, tmp_path, monkeypatch):
+    _no_fit(monkeypatch)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(PermsymError, match="--out: expected a file to write, got the folder"):
+        main(["train", "--budget", "quick", "--out", str(tmp_path), "--no-progress"])
+    with pytest.raises(PermsymError, match=r"--out: cannot write '.*file/a\.pt'"):
+        main(["train", "--budget", "quick", "--out", str(tmp_path / "file" / "a.pt"), "--no-progress"])
+    for study in ("sweep", "robustness"):
+        with pytest.raises(PermsymError, match=r"--out: expected a \.json file"):
+            main([study, "--budget", "quick", "--out", str(tmp_path / "r.txt")])
+        with pytest.raises(PermsymError, match="--out: cannot write"):
+            main([study, "--budget", "quick", "--out", str(tmp_path / "file" / "r.json")])
+
+
+def test_evaluate_refuses_bad_checkpoints_naming_the_file(tiny_budget, tmp_path):
+    _, (model, experiment, ckpt) = _train(tmp_path, "good.pt", "--steps", "2")
+    truncated, text = tmp_path / "truncated.pt", tmp_path / "text.pt"
+    truncated.write_bytes((tmp_path / "good.pt").read_bytes()[:500])
+    text.write_text("not a checkpoint")
+    other = base.save(tmp_path / "other.pt", nn.Linear(2, 1), base.Experiment("other", {}, {"name": "linear"},
+                      TrainConfig(steps=1)), {"step": [1], "loss": [0.0], "seconds": [0.0], "eval": {"step": []}}, {})
+    missing = tmp_path / "missing.pt"
+    for path, message in [(truncated, f"--checkpoint '{truncated}': not a readable checkpoint"),
+                          (text, f"--checkpoint '{text}': not a readable checkpoint"),
+                          (other, f"--checkpoint '{other}': expected a checkpoint of task 'spectrum', got one of 'other'"),
+                          (missing, f"--checkpoint: expected an existing checkpoint file, got '{missing}'")]:
+        with pytest.raises(PermsymError, match=message):
+            main(["evaluate", "--checkpoint", str(path)])
+    out = subprocess.run([sys.executable, "-m", "permsym.tasks.spectrum", "evaluate", "--checkpoint", str(text)],
+                         capture_output=True, text=True)
+    assert out.returncode == 1 and out.stderr.strip().splitlines()[-1].startswith(f"error: --checkpoint '{text}'")
+
+
+def _partial(tmp_path, steps=5):
+    """What an interrupted ``train --out r.pt`` leaves: r.partial.pt, a checkpoint after ``steps`` steps."""
+    partial = tmp_path / "r.partial.pt"
+    train(TINY.replace(steps=steps), device="cpu", progress=False, checkpoint=partial)
+    return partial
+
+
+def test_resume_refuses_another_experiment_and_says_when_there_is_nothing(tiny_budget, tmp_path, capsys):
+    _partial(tmp_path)
+    for extra, entry in [(("--seed", "1"), "'experiment.train.seed' is 0 in the checkpoint but 1 here"),
+                         (("--model", "note"), "'experiment.model.name' is 'order2' in the checkpoint but 'note' here")]:
+        with pytest.raises(PermsymError, match=f"checkpoint '.*r.partial.pt': .*{entry}"):
+            main(["train", "--budget", "quick", "--out", str(tmp_path / "r.pt"), "--no-progress", "--resume", *extra])
+    capsys.readouterr()
+    _train(tmp_path, "fresh.pt", "--resume")
+    assert f"resume: no checkpoint at '{tmp_path / 'fresh.partial.pt'}' to resume; starting afresh" in capsys.readouterr().err
+
+
+def test_resume_continues_the_same_experiment(tiny_budget, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(CONFIGS["quick"], "order2", TINY.replace(checkpoint_every=5))
+    partial = _partial(tmp_path)
+    capsys.readouterr()
+    _, (_, _, resumed) = _train(tmp_path, "r.pt", "--resume")
+    assert f"resume: continuing from '{partial}'" in capsys.readouterr().err and not partial.exists()
+    _, (_, _, straight) = _train(tmp_path, "s.pt")
+    assert resumed["history"]["loss"] == straight["history"]["loss"] and len(straight["history"]["loss"]) == 40
+
+
+def test_evaluate_scores_on_the_test_sets(tiny_budget, tmp_path, capsys):
+    _train(tmp_path, "e.pt")
+    capsys.readouterr()
+    result = main(["evaluate", "--checkpoint", str(tmp_path / "e.pt"), "--n-sets", "64", "--noise", "0.1"])
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == result
+    assert result["data"]["noise"] == 0.1 and result["n_sets"] == 64 and result["test_sets_seed"] == TEST_SEED
     assert set(result["mse"]) == {"model", "trivial", "projection", "least_squares"}
     for entry in result["mse"].values():
         assert len(entry["per_k"]) == 4 and math.isclose(entry["overall"], sum(entry["per_k"]) / 4, rel_tol=1e-4)
     assert result["shuffle_error"] < 1e-5
+    with pytest.raises(PermsymError, match="--noise: expected a number >= 0, got -1.0"):
+        main(["evaluate", "--checkpoint", str(tmp_path / "e.pt"), "--noise", "-1"])
 
 
-def test_cli_as_a_module(tiny_checkpoint):
-    out = subprocess.run([sys.executable, "-m", "permsym.tasks.spectrum", "evaluate", "--checkpoint",
-                          str(tiny_checkpoint), "--n-sets", "32"], capture_output=True, text=True, check=True)
-    assert _last_json(out.stdout)["mse"]["model"]["overall"] > 0
+# --- the note's figures (sweep, robustness): the same numbers as the code that made the stored files --
 
 
-def test_cli_train_writes_a_checkpoint(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(CONFIGS["quick"], "order2", dataclasses.replace(TINY, train=dataclasses.replace(TINY.train, steps=10)))
-    sp.main(["train", "--budget", "quick", "--out", str(tmp_path), "--n-sets", "32", "--no-progress"])
-    result = _last_json(capsys.readouterr().out)
-    assert result["command"] == "train" and (tmp_path / "spectrum-order2-quick.pt").is_file()
-    model, experiment, ckpt = sp.load(tmp_path / "spectrum-order2-quick.pt")
-    assert experiment == CONFIGS["quick"]["order2"] and ckpt["step"] == 10
+def _close(new, old, where=""):
+    """Every number of ``old`` equals the one of ``new`` to 1e-12 (same keys, same lengths)."""
+    if isinstance(old, dict):
+        assert set(new) == set(old), where
+        for k in old:
+            _close(new[k], old[k], f"{where}.{k}")
+    elif isinstance(old, list):
+        assert len(new) == len(old), where
+        for i, (a, b) in enumerate(zip(new, old)):
+            _close(a, b, f"{where}[{i}]")
+    elif isinstance(old, float):
+        assert abs(new - old) <= 1e-12 * max(1.0, abs(old)), (where, new, old)
+    else:
+        assert new == old, (where, new, old)
 
 
-def test_loading_another_models_checkpoint_names_the_class(tmp_path):
-    path = save_checkpoint(tmp_path / "other.pt", nn.Linear(2, 1), config={"steps": 3})
-    with pytest.raises(PermsymError, match="saved from a model of class 'Linear', but the model is a 'Order2Net'"):
-        sp.main(["evaluate", "--checkpoint", str(path)])
-    with pytest.raises(PermsymError, match="checkpoint: expected an existing checkpoint file"):
-        sp.main(["evaluate", "--checkpoint", str(tmp_path / "missing.pt")])
-    out = subprocess.run([sys.executable, "-m", "permsym.tasks.spectrum", "evaluate", "--checkpoint", str(path)],
-                         capture_output=True, text=True)
-    assert out.returncode != 0 and "saved from a model of class 'Linear'" in out.stderr
+def _drop_timings(runs):
+    return [{**r, "seeds": [{k: v for k, v in s.items() if k != "train_seconds"} for s in r["seeds"]]} for r in runs]
 
 
-# --- the module split, the note's figures (sweep, robustness) -------------------------------------
+@pytest.fixture(scope="module")
+def golden():
+    return json.loads(GOLDEN.read_text())
 
 
-def test_data_and_model_names_are_re_exported():
-    from permsym.tasks import spectrum_data, spectrum_models
+def test_quick_sweep_computes_the_golden_numbers(golden, tmp_path, capsys):
+    out = tmp_path / "data" / "spectrum-sweep.json"
+    main(["sweep", "--budget", "quick", "--out", str(out)])
+    line, stored = json.loads(capsys.readouterr().out.strip().splitlines()[-1]), json.loads(out.read_text())
+    assert line == {**stored, "out": str(out)}
+    old = golden["sweep"]
+    _close(stored["reference"], old["reference"], "reference")
+    _close(_drop_timings(stored["runs"]), _drop_timings(old["runs"]), "runs")
+    assert (stored["n_sets"], stored["n_seeds"], stored["sizes"]) == (old["n_sets"], old["seeds"], old["sizes"])
+    assert stored["data"] == old["task"] and stored["train"] == old["train"]
+    p = stored["provenance"]
+    assert p["command"] == f"python -m permsym.tasks.spectrum sweep --budget quick --out {out}"
+    assert p["seeds"] == {"train": list(range(SWEEP_N_SEEDS["quick"])), "valid": VALID_SEED, "test": TEST_SEED}
+    assert p["device"].startswith("cpu") and p["seconds"] > 0 and not {"cli", "command", "wall_seconds"} & set(stored)
+    for run in stored["runs"]:
+        assert run["min"] <= run["mean"] <= run["max"] and run["std"] >= 0
+        for record in run["seeds"]:
+            assert record["by_size"][SWEEP_SIZES.index(512)] == record["overall"]
 
-    for module in (spectrum_data, spectrum_models):
-        for name in module.__all__:
-            assert getattr(sp, name) is getattr(module, name), name
+
+def test_quick_robustness_computes_the_golden_numbers(golden, tmp_path, capsys):
+    out = tmp_path / "spectrum-robustness.json"
+    main(["robustness", "--budget", "quick", "--out", str(out)])
+    line, stored = json.loads(capsys.readouterr().out.strip().splitlines()[-1]), json.loads(out.read_text())
+    old = golden["robustness"]
+    _close([{k: t[k] for k in ("kmax", "mse")} for t in stored["tests"]], old["tests"], "tests")
+    _close(stored["final_val_mse"], old["final_val_mse"], "final_val_mse")
+    assert stored["n_parameters"] == old["n_parameters"] and stored["n_sets"] == old["n_sets"] == 256
+    e = old["experiment"]
+    assert stored["experiment"] == {"task": "spectrum", "data": e["task"], "model": e["model"], "train": e["train"]}
+    assert stored["test_kmax"] == [t["kmax"] for t in stored["tests"]] == list(ROBUSTNESS_KMAX)
+    assert "scatter" not in line["tests"][0] and line["tests"][0]["mse"] == stored["tests"][0]["mse"]
+    for test in stored["tests"]:
+        assert (test["mse"]["least_squares"] is None) == (test["kmax"] > 256)  # N = 512 < 2 k_max
+        assert len(test["scatter"]["true"]) == len(test["scatter"]["model"]) == 128
+        assert test["mse"]["model"]["overall"] < test["mse"]["trivial"]["overall"]
+    assert stored["provenance"]["seeds"] == {"train": 2, "valid": VALID_SEED, "test": TEST_SEED}
 
 
-def test_periodic_function_by_blocks_matches_one_block():
-    power, phase = sample_spectrum(3, 50, torch.Generator().manual_seed(5))
-    x = torch.rand(3, 20, dtype=torch.float64, generator=torch.Generator().manual_seed(6)) * 2 * math.pi
-    whole, blocks = sp.periodic_function(x, power, phase), sp.periodic_function(x, power, phase, chunk=7 * 60)
-    assert torch.allclose(whole, blocks, atol=1e-12)
+@pytest.mark.parametrize("name", ["sweep", "robustness"])
+def test_stored_results_carry_their_provenance(name):
+    stored = json.loads((REPO / "book" / "data" / f"spectrum-{name}.json").read_text())
+    assert not {"cli", "command", "wall_seconds", "device", "seconds"} & set(stored)
+    p = stored["provenance"]
+    assert p["command"].startswith(f"python -m permsym.tasks.spectrum {name} --budget full")
+    assert p["command"].endswith(f"--out book/data/spectrum-{name}.json") and p["torch"] == "not recorded"
+    assert "spectrum-golden-quick.json" in p["note"] and p["original_command"] and len(p["commit"]) == 40
+    assert base.describe(stored).startswith(f"made by: {p['command']}")
 
 
 def test_full_sweep_fits_an_hour_of_one_cpu_thread():
@@ -274,63 +440,22 @@ def test_full_sweep_fits_an_hour_of_one_cpu_thread():
     depths, widths = {e.model["depth"] for e in full}, {e.model["width"] for e in full}
     assert depths == {1, 2, 3, 4} and widths == {16, 32, 64}
     # work ~ parameters x points x steps x seeds; the 5-seed sweep at this size took under an hour on one thread
-    work = sum(sp.n_parameters(sp.build_model(e.model)) * e.task.n_points * e.train.batch_size * e.train.steps
-               for e in full) * sp.SWEEP_SEEDS["full"]
+    work = sum(base.n_parameters(base.build_model(e.model, MODELS)) * e.data["n_points"] * e.train.batch_size
+               * e.train.steps for e in full) * SWEEP_N_SEEDS["full"]
     assert work <= 1.5e13, f"{work:.2e}"
-    assert CONFIGS["full"]["robustness"].task == SpectrumTask(n_points=512, kmax=64, k_fin=8)
+    assert SpectrumTask(**CONFIGS["full"]["robustness"].data) == SpectrumTask(n_points=512, kmax=64, k_fin=8)
     assert CONFIGS["full"]["robustness"].model["name"] == "order2"
 
 
-def _numbers(value):
-    if isinstance(value, dict):
-        return [v for item in value.values() for v in _numbers(item)]
-    if isinstance(value, list):
-        return [v for item in value for v in _numbers(item)]
-    return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
-
-
-def test_cli_sweep_quick(tmp_path, capsys):
-    out = tmp_path / "data" / "spectrum-sweep.json"
-    sp.main(["sweep", "--budget", "quick", "--device", "cpu", "--n-sets", "128", "--out", str(out)])
-    line, stored = _last_json(capsys.readouterr().out), json.loads(out.read_text())
-    assert line == {**stored, "out": str(out)}
-    assert stored["device"].startswith("cpu") and stored["wall_seconds"] > 0 and stored["cli"].endswith(str(out))
-    assert stored["sizes"] == list(sp.SWEEP_SIZES) and stored["seeds"] == sp.SWEEP_SEEDS["quick"]
-    assert set(stored["reference"]) == {"trivial", "projection", "least_squares"}
-    for entry in stored["reference"].values():
-        assert len(entry["per_k"]) == 4 and len(entry["by_size"]) == len(sp.SWEEP_SIZES)
-    grid = [(e.model["depth"], e.model["width"]) for e in CONFIGS["quick"]["sweep"]]
-    assert [(r["depth"], r["width"]) for r in stored["runs"]] == grid
-    for run in stored["runs"]:
-        assert [s["seed"] for s in run["seeds"]] == list(range(sp.SWEEP_SEEDS["quick"]))
-        assert run["min"] <= run["mean"] <= run["max"] and run["std"] >= 0
-        for record in run["seeds"]:
-            assert len(record["per_k"]) == 4 and len(record["by_size"]) == len(sp.SWEEP_SIZES)
-            assert record["by_size"][sp.SWEEP_SIZES.index(512)] == record["overall"]
-    assert all(math.isfinite(v) for v in _numbers(stored))
-    assert min(r["mean"] for r in stored["runs"]) < stored["reference"]["trivial"]["overall"]
-
-
-def test_cli_robustness_quick(tmp_path, capsys):
-    out = tmp_path / "spectrum-robustness.json"
-    sp.main(["robustness", "--budget", "quick", "--device", "cpu", "--n-sets", "128", "--out", str(out)])
-    line, stored = _last_json(capsys.readouterr().out), json.loads(out.read_text())
-    assert stored["test_kmax"] == [t["kmax"] for t in stored["tests"]] == list(sp.ROBUSTNESS_KMAX)
-    assert stored["experiment"] == CONFIGS["quick"]["robustness"].as_dict() and stored["n_sets"] == 128
-    assert "scatter" not in line["tests"][0] and line["tests"][0]["mse"] == stored["tests"][0]["mse"]
-    for test in stored["tests"]:
-        mse = test["mse"]
-        assert set(mse) == {"model", "trivial", "projection", "least_squares", "least_squares_train_kmax"}
-        assert (mse["least_squares"] is None) == (test["kmax"] > 256)  # N = 512 < 2 k_max
-        assert all(len(e["per_k"]) == 8 for e in mse.values() if e is not None)
-        assert len(test["scatter"]["true"]) == len(test["scatter"]["model"]) == 128
-        assert len(test["scatter"]["model"][0]) == 8
-        assert mse["model"]["overall"] < mse["trivial"]["overall"], (test["kmax"], mse)
-    assert all(math.isfinite(v) for v in _numbers(stored))
+def test_periodic_function_by_blocks_matches_one_block():
+    power, phase = sample_spectrum(3, 50, torch.Generator().manual_seed(5))
+    x = torch.rand(3, 20, dtype=torch.float64, generator=torch.Generator().manual_seed(6)) * 2 * math.pi
+    whole, blocks = periodic_function(x, power, phase), periodic_function(x, power, phase, chunk=7 * 60)
+    assert torch.allclose(whole, blocks, atol=1e-12)
 
 
 def test_studies_refuse_bad_arguments():
-    with pytest.raises(PermsymError, match="seeds: expected an int >= 1, got 0"):
-        sp.run_sweep("quick", seeds=0, device="cpu")
+    with pytest.raises(PermsymError, match="n_seeds: expected an int >= 1, got 0"):
+        studies.run_sweep("quick", n_seeds=0)
     with pytest.raises(PermsymError, match="budget: expected one of"):
-        sp.run_robustness("medium", device="cpu")
+        studies.run_robustness("medium")

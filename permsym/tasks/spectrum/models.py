@@ -1,12 +1,11 @@
 r"""Power-spectrum estimation, the models: input ``(B, N, 2)``, output ``(B, k_fin)`` estimates of ``log p_k``.
 
-- :class:`SeedDeepSets`: the seed note's network, DeepSets layers, a mean over the set, a dense layer.
+- :class:`NoteDeepSets`: the power-spectrum note's network, DeepSets layers, a mean over the set,
+  a dense layer.
 - :class:`Order2Net`: order-2 pooling (products of two pooled sums), the fix the chapter teaches.
 - :class:`FlatMLP`: the baseline that ignores the symmetry.
-- :func:`build_model` from ``{"name": "seed" | "order2" | "mlp", **arguments}``; :func:`n_parameters`.
-
-The data are in :mod:`permsym.tasks.spectrum_data`; budgets, training and the command line in
-:mod:`permsym.tasks.spectrum`, which re-exports every name of this module.
+- :data:`MODELS`, the registry of spec names: ``{"name": "note" | "order2" | "mlp", **arguments}``
+  (:func:`permsym.tasks.base.build_model`).
 """
 
 from __future__ import annotations
@@ -16,23 +15,19 @@ import math
 import torch
 from torch import nn
 
-from ..errors import PermsymError
-from .models import build_model as _build
-from .models import n_parameters  # noqa: F401 (re-exported)
-from ..pool import DeepSetsLayer
-from .spectrum_data import _int
-
-__all__ = ["SeedDeepSets", "harmonics", "Order2Net", "FlatMLP", "MODELS", "build_model", "n_parameters"]
+from ...errors import PermsymError
+from ...pool import DeepSetsLayer
+from .data import _int
 
 
-class SeedDeepSets(nn.Module):
-    r"""The seed's network: ``depth`` DeepSets layers with ReLU, a mean over the set, a dense layer.
+class NoteDeepSets(nn.Module):
+    r"""The note's network: ``depth`` DeepSets layers with ReLU, a mean over the set, a dense layer.
 
     :math:`h \leftarrow \mathrm{relu}(W_\text{self} h_n + W_\text{mean} \tfrac{1}{N}\sum_m h_m + b)`,
     then ``out = W_fin mean_n(h_n) + b_fin``. The input pairs ``(x_n, y_n)`` are used as they are,
     or, with ``n_harmonics = J > 0``, each element enters as ``(cos jx_n, sin jx_n, y_n)``.
 
-    >>> model = SeedDeepSets(depth=2, width=8, k_fin=4)
+    >>> model = NoteDeepSets(depth=2, width=8, k_fin=4)
     >>> model(torch.zeros(3, 50, 2)).shape, model.n_parameters()
     (torch.Size([3, 4]), 212)
     """
@@ -60,7 +55,7 @@ class SeedDeepSets(nn.Module):
 
     @staticmethod
     def formula(depth: int, width: int, k_fin: int, k_debut: int = 2) -> int:
-        """The seed's leading terms (footnote 10): ``(2 K_debut + K_fin + 1) K_hide + 2 (D - 1) K_hide^2``."""
+        """The note's leading terms (footnote 10): ``(2 K_debut + K_fin + 1) K_hide + 2 (D - 1) K_hide^2``."""
         return (2 * k_debut + k_fin + 1) * width + 2 * (depth - 1) * width**2
 
 
@@ -139,9 +134,4 @@ class FlatMLP(nn.Module):
         return self.net(torch.stack([x, y], -1))
 
 
-MODELS = {"seed": SeedDeepSets, "order2": Order2Net, "mlp": FlatMLP}
-
-
-def build_model(spec: dict) -> nn.Module:
-    """A model from ``{"name": "seed" | "order2" | "mlp", **arguments}``."""
-    return _build(spec, MODELS)
+MODELS = {"note": NoteDeepSets, "order2": Order2Net, "mlp": FlatMLP}

@@ -1,4 +1,5 @@
-r"""Power-spectrum estimation, the data: random periodic functions, sets of samples, reference estimators.
+r"""Power-spectrum estimation, the data: random periodic functions, sets of samples, the splits,
+reference estimators.
 
 A random periodic function
 
@@ -10,14 +11,15 @@ is the set of pairs ``(x_n, y_n)``, a tensor ``(B, N, 2)``; the targets are ``lo
 ``k = 1..k_fin``, a tensor ``(B, k_fin)``. The order of the points carries no information, so
 an estimator should be invariant to permuting them (axis 1).
 
-- Data: :func:`sample_spectrum`, :func:`periodic_function`, :class:`SpectrumTask`
-  (``task(generator, batch_size)`` is :func:`permsym.fit`'s ``batches``), :func:`held_out_sets`.
+- Data: :func:`sample_spectrum`, :func:`periodic_function`, :class:`SpectrumTask` (an
+  experiment's ``data`` entry: ``SpectrumTask(**experiment.data)``).
+- The splits, disjoint by construction (distinct generator seeds, :func:`split_seeds`): training
+  batches from :func:`permsym.fit`'s seeds ``seed * 1_000_003 + step``, the validation sets
+  (:func:`validation_sets`, seed :data:`VALID_SEED`) and the test sets (:func:`held_out_sets`,
+  seeds ``TEST_SEED + s``).
 - Reference estimators (float64, ``(B, k_fin)`` estimates of ``log p_k``): :func:`trivial_estimate`,
   :func:`projection_estimate`, :func:`least_squares_estimate`, :class:`TotalPowerRegression`.
 - Errors: :func:`mse_per_k`, :func:`mse_entry`, :func:`mse_table`.
-
-The models, budgets, training and the command line are in :mod:`permsym.tasks.spectrum`, which
-re-exports every name of this module.
 """
 
 from __future__ import annotations
@@ -27,14 +29,13 @@ from dataclasses import dataclass
 
 import torch
 
-from ..errors import PermsymError
-
-__all__ = ["EULER_GAMMA", "TEST_SEED", "sample_spectrum", "periodic_function", "SpectrumTask", "held_out_sets",
-           "trivial_estimate", "fourier_coefficients", "projection_estimate", "least_squares_estimate",
-           "TotalPowerRegression", "mse_per_k", "mse_entry", "mse_table"]
+from ...errors import PermsymError
 
 EULER_GAMMA = 0.5772156649015329  # E[log E] = -gamma for E ~ Exp(1); Var[log E] = pi^2 / 6
 TEST_SEED = 10**12  # test sets are drawn from seeds TEST_SEED + s, far from fit's training seeds
+VALID_SEED = TEST_SEED // 2  # the validation sets that training monitors (val_mse)
+N_VALID = 256  # validation sets
+FIT_SEED_STRIDE = 1_000_003  # permsym.fit draws step ``t`` of training seed ``s`` from seed ``s * stride + t``
 
 
 def _int(name, value, low):
@@ -155,6 +156,35 @@ def held_out_sets(task: SpectrumTask, n_sets: int = 1024, seed: int = 0):
     """Fixed float64 test sets ``(points, log_power)``, drawn from seed ``TEST_SEED + seed``."""
     _int("seed", seed, 0)
     return task.sample(torch.Generator().manual_seed(TEST_SEED + seed), n_sets, dtype=torch.float64)
+
+
+def validation_sets(task: SpectrumTask, n_sets: int = N_VALID):
+    """The fixed validation sets ``(points, log_power)`` (float32, as training sees data), seed :data:`VALID_SEED`."""
+    return task.sample(torch.Generator().manual_seed(VALID_SEED), n_sets)
+
+
+def split_seeds(train_seed: int, steps: int, test_seeds=(0,)) -> dict:
+    """The generator seeds of each split: ``{"train": range, "valid": [VALID_SEED], "test": [...]}``.
+
+    A PermsymError if two splits share a seed (a training seed so large that its batches would
+    reach the validation or test seeds): the splits never hold the same draw.
+
+    >>> s = split_seeds(0, 300)
+    >>> s["train"], s["valid"], s["test"]
+    (range(1, 301), [500000000000], [1000000000000])
+    """
+    _int("seed", train_seed, 0)
+    _int("steps", steps, 1)
+    seeds = {"train": range(train_seed * FIT_SEED_STRIDE + 1, train_seed * FIT_SEED_STRIDE + steps + 1),
+             "valid": [VALID_SEED], "test": [TEST_SEED + s for s in test_seeds]}
+    train = seeds["train"]
+    for name in ("valid", "test"):
+        if any(s in train for s in seeds[name]):
+            raise PermsymError(f"seed: training seed {train_seed} with {steps} steps draws batches from generator "
+                               f"seeds {train.start}..{train.stop - 1}, which hold the {name} sets; use a smaller seed")
+    if set(seeds["valid"]) & set(seeds["test"]):
+        raise PermsymError(f"test seeds: expected seeds other than the validation one, got {list(test_seeds)}")
+    return seeds
 
 
 # --- reference estimators (float64, ``(B, k_fin)`` estimates of log p_k) -------------------------
