@@ -42,6 +42,10 @@ import torch
 
 from .errors import PermsymError
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
+
 # Config entries that may differ when resuming: they do not change the trajectory.
 MAY_CHANGE_ON_RESUME = ("steps", "eval_every", "checkpoint_every")
 
@@ -131,6 +135,7 @@ def save_checkpoint(
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes it private; a checkpoint is an ordinary file
         with os.fdopen(fd, "wb") as f:
             try:
                 torch.save(ckpt, f)

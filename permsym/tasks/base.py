@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..checkpoint import _FILE_MODE
 from ..errors import PermsymError
 from ..runtime import describe_device, seed_everything
 from ..train import TrainConfig, fit
@@ -263,6 +264,7 @@ def write_json(path, result: dict) -> Path:
     path = writable(path, "path")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, _FILE_MODE)
         with os.fdopen(fd, "w") as f:
             f.write(json.dumps(result, indent=1) + "\n")
         os.replace(tmp, path)
