@@ -145,6 +145,7 @@ def generate(n: int, difficulty="easy", seed: int = 0, split: str = "train", sta
     >>> puzzles, solutions = generate(3, "easy", seed=1)
     >>> puzzles.shape, [int((p > 0).sum()) for p in puzzles]
     ((3, 81), [45, 35, 45])
+    >>> from permsym.tasks.sudoku.data import is_valid_solution
     >>> all(count_solutions(p) == 1 and is_valid_solution(s, p) for p, s in zip(puzzles, solutions))
     True
     """
