@@ -177,18 +177,22 @@ def _resumable(experiment: Experiment) -> dict:
 
 
 def git_commit(root: Path = REPO) -> dict:
-    """``{"commit": <hash or "unknown">, "dirty": bool or None}`` of the repository at ``root``."""
+    """``{"commit", "dirty", "changed"}`` of the repository at ``root``: the commit, whether the
+    package's code (``permsym/``) differs from it, and the tracked files that differ (at most 20;
+    a run's own outputs under ``book/`` are listed but do not make the code dirty)."""
     def git(*args):
         return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
 
     try:
         head = git("rev-parse", "HEAD")
         if head.returncode:
-            return {"commit": "unknown", "dirty": None}
+            return {"commit": "unknown", "dirty": None, "changed": []}
         status = git("status", "--porcelain", "--untracked-files=no")
-        return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+        changed = [line[3:] for line in status.stdout.splitlines() if line.strip()]
+        return {"commit": head.stdout.strip(), "dirty": any(f.startswith("permsym/") for f in changed),
+                "changed": changed[:20]}
     except (OSError, subprocess.SubprocessError):
-        return {"commit": "unknown", "dirty": None}
+        return {"commit": "unknown", "dirty": None, "changed": []}
 
 
 def command_line(module: str, argv=None) -> str:
@@ -203,8 +207,9 @@ def provenance(command: str, seeds: dict, device, seconds: float) -> dict:
     """How a result was made: the command, git commit, seeds, device, versions, time and date.
 
     >>> p = provenance("python -m permsym.tasks.pinv train", {"train": 0}, "cpu", 1.5)
-    >>> sorted(p)
-    ['command', 'commit', 'date', 'device', 'dirty', 'permsym', 'python', 'seconds', 'seeds', 'threads', 'torch']
+    >>> sorted(p)  # doctest: +NORMALIZE_WHITESPACE
+    ['changed', 'command', 'commit', 'date', 'device', 'dirty', 'permsym', 'python', 'seconds', 'seeds',
+     'threads', 'torch']
     """
     import torch
 
@@ -222,7 +227,7 @@ def describe(record: dict) -> str:
     p = record.get("provenance") or {}
     if not p:
         raise PermsymError(f"record: expected a 'provenance' entry, got entries {sorted(record)}")
-    dirty = " (with uncommitted changes)" if p.get("dirty") else ""
+    dirty = " (with uncommitted changes to the package)" if p.get("dirty") else ""
     return (f"made by: {p['command']}\n  at commit {str(p['commit'])[:10]}{dirty} on {p['device']}, "
             f"torch {p['torch']}, {p['seconds']:.0f} s, {p['date']}; seeds {p['seeds']}")
 
