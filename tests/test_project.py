@@ -86,3 +86,32 @@ def test_toc_lists_every_chapter_and_nothing_missing():
     assert chapters <= listed, f"notebooks missing from _toc.yml: {sorted(chapters - listed)}"
     for entry in listed:
         assert any((ROOT / f"{entry}{ext}").exists() for ext in (".ipynb", ".md")), f"_toc.yml lists {entry}, not found"
+
+
+RECORD = {"command", "commit", "seeds", "device", "seconds"}
+STORED = sorted((ROOT / "book" / "data").glob("*.json"))
+CHECKPOINTS = sorted((ROOT / "book" / "checkpoints").glob("*.pt"))
+
+
+@pytest.mark.parametrize("path", STORED, ids=lambda p: p.name)
+def test_every_stored_result_records_how_it_was_made(path):
+    provenance = json.loads(path.read_text()).get("provenance") or {}
+    assert RECORD <= set(provenance), f"{path.name}: missing {sorted(RECORD - set(provenance))}"
+    assert provenance["command"].startswith("python -m permsym.tasks.")
+    assert f"--out book/data/{path.name}" in provenance["command"]
+
+
+@pytest.mark.parametrize("path", CHECKPOINTS, ids=lambda p: p.name)
+def test_every_shipped_checkpoint_records_how_it_was_made(path):
+    from permsym.checkpoint import read_checkpoint
+
+    meta = read_checkpoint(path).get("meta") or {}
+    assert {"task", "experiment", "provenance"} <= set(meta), path.name
+    provenance = meta["provenance"]
+    assert RECORD <= set(provenance) and len(provenance["commit"]) == 40, path.name
+    assert f"--out book/checkpoints/{path.name}" in provenance["command"]
+    assert provenance["dirty"] is False, "shipped checkpoints come from committed code"
+
+
+def test_stored_results_exist():
+    assert STORED and CHECKPOINTS
