@@ -1,17 +1,21 @@
-"""Benchmark: the orbit solver against the two slow methods, and on a 10^7-entry coefficient tensor.
+"""Benchmark: the orbit solver against the two slow methods; labels at 64^4 entries against one add; the guards.
 
 Run:  .venv/bin/python benchmarks/bench_solve.py        (about a minute on two CPU cores, one BLAS thread)
 
 Part 1 times three ways to get the sharing pattern of ``"a->"`` (invariant
 tensors of order ``k`` under S_n) and ``"aa->aa"`` (Maron's layer):
 
-- orbit     ``permsym.sharing``: union-find over the generators, cost ~ tensor size x #generators;
+- orbit     ``permsym.sharing``: labels by equality pattern (symmetric groups), cost ~ a few passes per entry;
 - enumerate ``permsym.sharing_by_enumeration``: every one of the n! group elements, cost ~ n! x tensor size;
 - null space ``permsym.null_space_dim``: dense SVD of the constraint matrix, cost ~ #generators x size^3.
 
 Each row prints the seconds and the ratio to the orbit solver measured in the same run,
-and checks that the three agree.  Part 2 solves S_56 at order 4 (56^4 = 9,834,496
-entries) and compares with one ``np.argsort`` over as many int64.
+and checks that the three agree.  Part 2 labels 64^4 = 16,777,216 entries (S_64 at order 4,
+and other symmetric-group products) and compares with one ``np.add(x, 1)`` over an int64
+array of as many entries, measured in the same run: the ratio and the nanoseconds per entry
+(the goal: at most 10x the add); a group given by generators (union-find) is shown too.
+Part 3 times the memory guard on each oversize case: a count without labels or a
+``PermsymError``, in under 0.1 s, never a ``MemoryError``.
 """
 
 from __future__ import annotations
@@ -75,23 +79,65 @@ def part1():
 
 
 def part2():
-    n, k = 56, 4
+    n, k = 64, 4
     size = n**k
-    print(f"Part 2: S_{n} invariant tensors of order {k}: {size:,} entries ({size / 1e7:.2f}e7)")
-    t_orbit, s = best_time(lambda: permsym.sharing("a->", order=k, a=n), max_runs=2)
-    assert s.n_free == 15, s.n_free  # Bell(4)
-    data = np.random.default_rng(0).integers(0, 2**62, size=size, dtype=np.int64)
-    t_sort, _ = best_time(lambda: np.argsort(data), max_runs=2)
-    t_add, _ = best_time(lambda: data + 1, max_runs=3)
-    print(f"  orbit solver (permsym.sharing)        {t_orbit:7.3f}s   -> {s.n_free} free parameters (Bell(4) = 15)")
-    print(f"  one np.argsort over {size:,} int64  {t_sort:7.3f}s   orbit / argsort = {t_orbit / t_sort:5.2f}")
-    print(f"  one vectorized add over as many       {t_add:7.3f}s   orbit / add     = {t_orbit / t_add:5.1f}")
+    print(f"Part 2: orbit labels of {size:,} entries (64^4) against one np.add(x, 1) over as many int64, same run")
+    x = np.arange(size, dtype=np.int64)
+    t_add, _ = best_time(lambda: np.add(x, 1), max_runs=5)
+    print(f"  {'np.add(x, 1)':<44} {t_add:7.3f}s  {t_add / size * 1e9:6.2f} ns/entry")
+    cases = [("S_64 invariants at order 4", "a->", 4, False, dict(a=64)),
+             ("Maron's aa->aa, S_64", "aa->aa", 1, False, dict(a=64)),
+             ("ab->ab, S_64 x S_64", "ab->ab", 1, False, dict(a=64, b=64)),
+             ("aH->aH, S_64, H = 64", "aH->aH", 1, False, dict(a=64, H=64)),
+             ("S_64 invariants at order 4, commuting", "a->", 4, True, dict(a=64))]
+    for name, spec, order, commuting, sizes in cases:
+        t, s = best_time(lambda: permsym.sharing(spec, order=order, commuting=commuting, **sizes), max_runs=3)
+        assert s.labels.size == size and s.n_free == permsym.count_free(spec, order, commuting, **sizes)
+        print(f"  {name:<44} {t:7.3f}s  {t / size * 1e9:6.2f} ns/entry   labels / add = {t / t_add:5.1f}"
+              f"   ({s.n_free} free)")
+    gens = permsym.cyclic(n)  # no closed form: union-find over the generators
+    t, s = best_time(lambda: permsym.sharing("a->", order=k, a=gens), max_runs=1)
+    print(f"  {'C_64 invariants at order 4 (generators)':<44} {t:7.3f}s  {t / size * 1e9:6.2f} ns/entry   "
+          f"labels / add = {t / t_add:5.1f}   ({s.n_free} free)")
     print(f"  enumerating S_{n} would visit {math.factorial(n):.2e} elements; the dense null space would "
-          f"need a {size:,} x {size:,} SVD.")
+          f"need a {size:,} x {size:,} SVD.\n")
+
+
+def part3():
+    print("Part 3: the memory guard on oversize cases (first call; a count without labels, or a PermsymError)")
+    cases = [
+        ("sharing('a->', a=1000, order=4).n_free", lambda: permsym.sharing("a->", a=1000, order=4).n_free),
+        ("sharing('a->a', a=10**8).n_free", lambda: permsym.sharing("a->a", a=10**8).n_free),
+        ("sharing('a->a', a=10**8).labels", lambda: permsym.sharing("a->a", a=10**8).labels),
+        ("sharing('a->a', a=10**9).labels", lambda: permsym.sharing("a->a", a=10**9).labels),
+        ("symmetric(10**9)", lambda: permsym.symmetric(10**9)),
+        ("sharing('a->', order=0, a=3*10**7).n_free", lambda: permsym.sharing("a->", order=0, a=3 * 10**7).n_free),
+        ("sharing('ix->', depends, i=x=600).n_free",
+         lambda: permsym.sharing("ix->", depends={"x": "i"}, i=600, x=600).n_free),
+        ("sharing('ix->', depends, i=x=600).labels",
+         lambda: permsym.sharing("ix->", depends={"x": "i"}, i=600, x=600).labels),
+        ("sharing('a->a', a=cyclic(10**5))", lambda: permsym.sharing("a->a", a=permsym.cyclic(10**5))),
+        ("null_space_dim('a->a', a=10**8)", lambda: permsym.null_space_dim("a->a", a=10**8)),
+        ("sharing_by_enumeration('a->', a=10**9)", lambda: permsym.sharing_by_enumeration("a->", a=10**9)),
+        ("derive('a->', max_order=0, a=3*10**7)", lambda: permsym.derive("a->", max_order=0, a=3 * 10**7)),
+        ("dof_table('a->', 4, a=10**9)", lambda: permsym.dof_table("a->", 4, a=10**9)),
+    ]
+    worst = 0.0
+    for name, fn in cases:
+        t0 = time.perf_counter()
+        try:
+            answer = repr(fn())
+        except permsym.PermsymError as err:
+            answer = f"PermsymError: {str(err)[:70]}..."
+        t = time.perf_counter() - t0
+        worst = max(worst, t)
+        print(f"  {name:<44} {t * 1e3:7.2f} ms  {answer}")
+    print(f"  slowest answer: {worst * 1e3:.1f} ms (goal: under 100 ms)")
 
 
 if __name__ == "__main__":
     t0 = time.perf_counter()
     part1()
     part2()
+    part3()
     print(f"\ntotal {time.perf_counter() - t0:.1f}s")

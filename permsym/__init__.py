@@ -11,6 +11,7 @@ The package behind the book. One module per concept:
 - :mod:`permsym.numeric`: the constraint equations and their null space.
 - :mod:`permsym.exact`: the same derivation in sympy; the Laurent exercise.
 - :mod:`permsym.partitions`: set partitions, Bell numbers, naming orbits of ``aa->aa``.
+- :mod:`permsym.counting`: free parameters counted without labels, and as a formula in the sizes.
 - :mod:`permsym.contract`: contraction bases and paths (and, from :mod:`permsym.pooling_enum`, the
   enumeration of einsum pooling operations for a symmetry type).
 - :mod:`permsym.notation`: the one parser of the symmetry-type notation (``aH``, ``abH``, ``aaH``, ...).
@@ -36,6 +37,7 @@ import importlib
 _EXPORTS = {
     "checkpoint": ("load_checkpoint", "save_checkpoint"),
     "contract": ("compare_paths", "contraction_basis", "pooling_ops"),
+    "counting": ("count_free", "free_formula"),
     "einnet": ("EinNet",),
     "einsum_pooling": ("EinsumPooling",),
     "errors": ("PermsymError",),
@@ -81,11 +83,13 @@ __all__ = [
     "Group",
     "Sharing",
     "constraint_matrix",
+    "count_free",
     "cyclic",
     "derive",
     "dihedral",
     "direct_product",
     "dof_table",
+    "free_formula",
     "laurent_invariant_terms",
     "null_space_dim",
     "numeric_basis",

@@ -122,8 +122,6 @@ def derive(spec: str, max_order: int = 2, commuting: bool = False, depends: dict
     >>> derive("a->a", max_order=1, a=3).simplified.T    # seed exercise F
     Matrix([[a + b1*p1 + x_0*(b0 - b1), a + b1*p1 + x_1*(b0 - b1), a + b1*p1 + x_2*(b0 - b1)]])
     """
-    import sympy as sp
-
     if isinstance(max_order, bool) or not isinstance(max_order, Integral) or max_order < 0:
         raise PermsymError(f"max_order: expected an int >= 0, got {max_order!r}")
     if max_order > 22:
@@ -134,6 +132,12 @@ def derive(spec: str, max_order: int = 2, commuting: bool = False, depends: dict
         raise PermsymError(f"max_symbols: deriving {spec!r} up to order {max_order} needs {total:,} coefficient "
                            f"symbols, more than max_symbols={max_symbols:,}; use permsym.sharing for large cases")
     p0 = probs[0]
+    n_vars = int(np.prod(p0.in_shape, dtype=object))
+    if n_vars > max_symbols:
+        raise PermsymError(f"max_symbols: deriving {spec!r} needs {n_vars:,} input symbols, more than "
+                           f"max_symbols={max_symbols:,}; use permsym.sharing for large cases")
+    import sympy as sp
+
     inp, out = spec.replace(" ", "").split("->")
     n_in, n_out = int(np.prod(p0.in_shape)), int(np.prod(p0.out_shape))
     sep = "" if max(p0.in_shape + p0.out_shape + (n_in, n_out)) <= 10 else "_"

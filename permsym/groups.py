@@ -37,8 +37,11 @@ import numpy as np
 from .errors import PermsymError
 from .notation import LATENT, SymmetryType, parse_type
 
-__all__ = ["Group", "Move", "Action", "symmetric", "cyclic", "dihedral", "trivial",
-           "direct_product", "parse_symmetry"]
+__all__ = ["MAX_TABLE", "Group", "Move", "Action", "symmetric", "cyclic", "dihedral", "trivial",
+           "direct_product", "parse_symmetry", "letter_sizes", "is_symmetric", "is_trivial"]
+
+#: Largest generator table (generators x points, or moves x flat entries) built unless told otherwise.
+MAX_TABLE = 2 * 10**8
 
 
 def _permutation(value, n: int, what: str) -> np.ndarray:
@@ -58,9 +61,14 @@ def _permutation(value, n: int, what: str) -> np.ndarray:
     return p
 
 
-def _check_degree(n, what: str = "n") -> int:
+def _check_degree(n, what: str = "n", n_generators: int = 0, name: str = "") -> int:
+    """``n`` as an int >= 1; with ``n_generators``, refuse a table of ``n_generators x n`` above :data:`MAX_TABLE`."""
     if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise PermsymError(f"{what}: expected an int >= 1 (the number of points), got {n!r}")
+    if n_generators * int(n) > MAX_TABLE:
+        raise PermsymError(f"{what}: expected at most {MAX_TABLE // n_generators:,} points for {name}, whose "
+                           f"generator table ({n_generators} x n int64) is checked before it is built, got {n:,}; "
+                           "for symmetric groups permsym.count_free counts at any size")
     return int(n)
 
 
@@ -100,7 +108,8 @@ class Group:
         n = _check_degree(n)
         if isinstance(generators, np.ndarray) and generators.ndim == 2:
             generators = list(generators)
-        kept, seen = [], {np.arange(n).tobytes()}
+        generators = list(generators)
+        kept, seen = [], ({np.arange(n).tobytes()} if generators else set())  # no table for no generators
         for i, g in enumerate(generators):
             p = _permutation(g, n, f"generator {i}")
             if p.tobytes() not in seen:
@@ -151,7 +160,7 @@ def symmetric(n: int) -> Group:
     >>> symmetric(5).generators.tolist()
     [[1, 0, 2, 3, 4], [1, 2, 3, 4, 0]]
     """
-    n = _check_degree(n)
+    n = _check_degree(n, n_generators=2, name="symmetric(n)")
     swap = np.arange(n)
     swap[:2] = swap[:2][::-1]
     return Group.from_generators(n, [swap, np.roll(np.arange(n), -1)], f"symmetric({n})")
@@ -163,7 +172,7 @@ def cyclic(n: int) -> Group:
     >>> cyclic(4).generators.tolist()
     [[1, 2, 3, 0]]
     """
-    n = _check_degree(n)
+    n = _check_degree(n, n_generators=1, name="cyclic(n)")
     return Group.from_generators(n, [np.roll(np.arange(n), -1)], f"cyclic({n})")
 
 
@@ -173,7 +182,7 @@ def dihedral(n: int) -> Group:
     >>> len(dihedral(5).elements())
     10
     """
-    n = _check_degree(n)
+    n = _check_degree(n, n_generators=2, name="dihedral(n)")
     i = np.arange(n)
     return Group.from_generators(n, [(i + 1) % n, (-i) % n], f"dihedral({n})")
 
@@ -245,6 +254,12 @@ class Action:
         """Shape of a tensor with axes ``letters`` (default: :attr:`letters`)."""
         return tuple(self.sizes[c] for c in (self.letters if letters is None else letters))
 
+    def n_moves(self) -> int:
+        """``len(self.moves())``, computed without building the list."""
+        return sum(len(self.groups[c].generators) * int(np.prod([self.sizes[d] for d in self.depends.get(c, "")],
+                                                                 dtype=object))
+                   for c in self.groups)
+
     def moves(self) -> list[Move]:
         """The generators of the whole action, in a fixed order (letters sorted)."""
         out = []
@@ -254,11 +269,12 @@ class Action:
                 out += [Move(c, p, tuple(zip(dep, values))) for p in self.groups[c].generators]
         return out
 
-    def flat_generators(self, letters: str | None = None) -> np.ndarray:
+    def flat_generators(self, letters: str | None = None, max_entries: int = MAX_TABLE) -> np.ndarray:
         """Each move as a permutation of the flat (C-order) indices of a tensor with axes ``letters``.
 
         Returns an int64 array of shape ``(len(self.moves()), prod(shape))``; a move
-        on a letter the tensor lacks is the identity row.
+        on a letter the tensor lacks is the identity row.  A table of more than
+        ``max_entries`` entries is refused before anything is built.
         """
         letters = self.letters if letters is None else letters
         for c in set(letters) & set(self.depends):
@@ -267,7 +283,14 @@ class Action:
                     raise PermsymError(
                         f"depends: letter {c!r} depends on {d!r}, so a tensor with axes {letters!r} that holds "
                         f"{c!r} must hold {d!r} exactly once (it holds it {letters.count(d)} times)")
-        shape, moves = self.shape(letters), self.moves()
+        shape = self.shape(letters)
+        entries = int(np.prod(shape, dtype=object))
+        table = max(self.n_moves(), len(shape)) * entries
+        if table > max_entries:
+            raise PermsymError(f"max_entries: expected a generator table of at most {max_entries:,} entries, got "
+                               f"{self.n_moves():,} moves x {entries:,} entries of a tensor with axes {letters!r} "
+                               f"(shape {shape}) = {table:,}; it is refused before it is built")
+        moves = self.moves()
         if not shape:  # a scalar: one flat index, which every move keeps
             return np.zeros((len(moves), 1), dtype=np.int64)
         grid = np.indices(shape).reshape(len(shape), -1)  # (ndim, N)
@@ -285,12 +308,18 @@ class Action:
         return np.array(rows, dtype=np.int64).reshape(len(rows), int(np.prod(shape)))
 
 
-def build_action(stype: SymmetryType, sizes: dict, context: str) -> Action:
-    """Check ``sizes`` against a parsed symmetry type (see :mod:`permsym.notation`) and build the :class:`Action`.
+def letter_sizes(stype: SymmetryType, sizes: dict, context: str) -> tuple[dict, dict]:
+    """Check ``sizes`` against a parsed symmetry type, building nothing: ``(dims, given)``.
 
-    ``context`` (e.g. ``"spec 'ab->ab'"``) goes into every error message.
+    ``dims[c]`` is the number of points of letter ``c``; ``given[c]`` is the
+    :class:`Group` passed for ``c``, or ``None`` for an int size (the full
+    symmetric group on a lowercase letter, no group on the latent ``H``).  Costs
+    nothing that grows with the sizes, so every size check can come first.
+
+    >>> letter_sizes(parse_type("aH"), dict(a=10**12, H=3), "spec 'aH->'")
+    ({'a': 1000000000000, 'H': 3}, {'a': None, 'H': None})
     """
-    groups, dims, used = {}, {}, stype.text
+    dims, given, used = {}, {}, stype.text
     for key in sizes:
         if key not in used:
             raise PermsymError(f"keyword {key}={sizes[key]!r} names no letter of {context} (letters: {used})")
@@ -299,14 +328,64 @@ def build_action(stype: SymmetryType, sizes: dict, context: str) -> Action:
             raise PermsymError(f"letter {c!r} of {context} has no size: pass {c}=<int or permsym.Group>")
         v = sizes[c]
         if isinstance(v, Group):
-            groups[c], dims[c] = v, v.degree
+            given[c], dims[c] = v, v.degree
         elif isinstance(v, Integral) and not isinstance(v, bool) and v >= 1:
-            dims[c] = int(v)
-            groups[c] = trivial(dims[c]) if c == LATENT else symmetric(dims[c])
+            given[c], dims[c] = None, int(v)
         else:
             raise PermsymError(f"size of letter {c!r} of {context}: expected an int >= 1 or a permsym.Group "
                                f"(e.g. permsym.cyclic(4)), got {v!r} ({type(v).__name__})")
-    return Action(used, dims, groups, stype.depends_dict())
+    return dims, given
+
+
+def n_generators(c: str, n: int, group: Group | None) -> int:
+    """Generators of letter ``c``'s group: the given one's, or those :func:`symmetric` / :func:`trivial` would make."""
+    if group is not None:
+        return len(group.generators)
+    return 0 if c == LATENT or n == 1 else (1 if n == 2 else 2)
+
+
+def is_trivial(group: Group | None, c: str = "a") -> bool:
+    """Whether letter ``c`` with ``group`` (``None``: an int size) is left alone (the latent axis, ``trivial(n)``)."""
+    return (c == LATENT) if group is None else len(group.generators) == 0
+
+
+def is_symmetric(group: Group | None, c: str = "a") -> bool:
+    """Whether letter ``c`` with ``group`` (``None``: an int size) carries the full symmetric group.
+
+    A given :class:`Group` counts when its generators are those of :func:`symmetric`
+    (or it has at most two points and one generator): other generating sets
+    of ``S_n`` are treated as a general group.
+
+    >>> is_symmetric(None), is_symmetric(symmetric(5)), is_symmetric(cyclic(5)), is_symmetric(None, "H")
+    (True, True, False, False)
+    """
+    if group is None:
+        return c != LATENT
+    n, gens = group.degree, group.generators
+    if n <= 2:
+        return n == 1 or len(gens) == 1
+    swap = np.arange(n)
+    swap[:2] = 1, 0
+    return gens.shape == (2, n) and np.array_equal(gens[0], swap) and np.array_equal(gens[1], np.roll(np.arange(n), -1))
+
+
+def build_action(stype: SymmetryType, sizes: dict, context: str, max_entries: int = MAX_TABLE) -> Action:
+    """Check ``sizes`` against a parsed symmetry type (see :mod:`permsym.notation`) and build the :class:`Action`.
+
+    ``context`` (e.g. ``"spec 'ab->ab'"``) goes into every error message.  The
+    group tables (generators x points, summed over the letters) are checked
+    against ``max_entries`` before any is built.
+    """
+    dims, given = letter_sizes(stype, sizes, context)
+    table = {c: n_generators(c, dims[c], given[c]) * dims[c] for c in dims if given[c] is None}
+    if sum(table.values()) > max_entries:
+        raise PermsymError(f"max_entries: expected group tables of at most {max_entries:,} entries for {context}, "
+                           f"got {sum(table.values()):,} (generators x points: "
+                           f"{', '.join(f'{c}: {v:,}' for c, v in table.items())}); they are refused before they "
+                           "are built")
+    groups = {c: given[c] if given[c] is not None else (trivial(dims[c]) if c == LATENT else symmetric(dims[c]))
+              for c in dims}
+    return Action(stype.text, dims, groups, stype.depends_dict())
 
 
 def parse_symmetry(symmetry_type: str, depends: dict | None = None, **sizes) -> Action:

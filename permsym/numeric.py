@@ -96,9 +96,9 @@ def constraint_matrix(spec: str, order: int = 1, commuting: bool = False, depend
     >>> A.toarray().astype(int).tolist()
     [[-1, 1, 0], [1, -1, 0], [-1, 1, 0], [0, -1, 1], [1, 0, -1]]
     """
+    prob = problem(spec, order, commuting, depends, max_entries, **sizes)  # every size check first
     from scipy import sparse
 
-    prob = problem(spec, order, commuting, depends, max_entries, **sizes)
     images = _every_image(prob, max_group_order) if elements else prob.images()
     cols, entries = [], np.arange(prob.size)
     for img in images:
@@ -128,9 +128,9 @@ def numeric_basis(spec: str, order: int = 1, commuting: bool = False, depends: d
     >>> B.shape, np.allclose(B[:, 0, 0], B[:, 1, 1])   # the diagonal shares one parameter
     ((2, 3, 3), True)
     """
+    prob = problem(spec, order, commuting, depends, max_entries=10**7, **sizes)  # every size check first
     from scipy.linalg import null_space
 
-    prob = problem(spec, order, commuting, depends, max_entries=10**7, **sizes)
     if prob.size > max_dense:
         raise PermsymError(f"max_dense: the coefficient tensor of {spec!r} at order {order} has {prob.size:,} entries, "
                            f"more than max_dense={max_dense:,} for a dense SVD; use permsym.sharing (the orbit solver)")

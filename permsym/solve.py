@@ -7,9 +7,14 @@ every group element ``g``, with ``g`` acting on every axis of ``C`` at once.
 Because ``g`` only moves entries, the solution is a *sharing pattern*: entries
 in one orbit are equal, entries in different orbits are free.  So
 
-* :func:`sharing` (the fast solver) labels every entry with its orbit, found by
+* :func:`sharing` (the fast solver) labels every entry with its orbit.  For
+  groups built from symmetric groups the label is read off the entry's
+  *equality pattern* (:func:`pattern_labels`, a few passes of compiled numpy
+  per entry, no group table at all); for any other group it is found by
   union-find over the *generators* (cost: tensor size x number of generators,
-  never the group's order);
+  never the group's order).  For symmetric groups ``n_free`` is also counted
+  without labels (:mod:`permsym.counting`), so a tensor too large to build
+  still gets its count;
 * :mod:`permsym.numeric` holds the teaching method (``constraint_matrix``,
   ``numeric_basis``: the equations ``(P_g - I) c = 0`` and their null space) and
   the slow reference ``sharing_by_enumeration``, which lists every group element;
@@ -36,23 +41,29 @@ The contract of :func:`sharing` (other chapters rely on it)
   coefficients are also symmetric under swapping input slots (the seed's
   "Hessian transpose symmetry").
 - ``depends={'x': 'i'}``: the permutation of ``x`` may differ for each ``i``.
-- Bad input raises :class:`permsym.PermsymError` naming the culprit; a
-  coefficient tensor above ``max_entries`` entries is refused before any memory
-  is allocated.
+- Bad input raises :class:`permsym.PermsymError` naming the culprit.  Every size
+  check comes before any allocation that grows with the sizes: the coefficient
+  tensor (``max_entries``), the group tables and the generator images.  Above
+  the limit a group built from symmetric groups still gets ``n_free`` (counted,
+  :mod:`permsym.counting`) and a :class:`Sharing` without labels, whose
+  ``labels`` raise the guard's :class:`permsym.PermsymError`; any other group
+  raises it at once.  Order 0 builds no input table.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import permutations
+from math import factorial
 from numbers import Integral
 
 import numpy as np
 
 from .errors import PermsymError
-from .groups import Group, build_action
-from .notation import SymmetryType, parse_type
+from .groups import Action, Group, is_trivial, letter_sizes, n_generators, symmetric, trivial
+from .notation import LATENT, SymmetryType, parse_type
 
-__all__ = ["MAX_ENTRIES", "Sharing", "sharing", "sharing_from_generators", "dof_table"]
+__all__ = ["MAX_ENTRIES", "Sharing", "sharing", "sharing_from_generators", "dof_table", "pattern_labels"]
 
 #: Largest coefficient tensor (number of entries) a solver will build unless told otherwise.
 MAX_ENTRIES = 2 * 10**8
@@ -159,17 +170,107 @@ def parse_spec(spec: str, depends: dict | None = None) -> tuple[SymmetryType, st
     return stype, out
 
 
-def problem(spec: str, order: int = 1, commuting: bool = False, depends=None,
-            max_entries: int = MAX_ENTRIES, **sizes) -> Problem:
-    """Parse ``spec`` and the sizes into a :class:`Problem` (the shared front end of every solver)."""
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A checked spec and its sizes, before anything that grows with the sizes is built.
+
+    ``dims`` and ``given`` as :func:`permsym.groups.letter_sizes` returns them;
+    ``parts`` the closed form of :mod:`permsym.counting` (``None``: a general group).
+    """
+
+    spec: str
+    stype: SymmetryType
+    out: str
+    order: int
+    commuting: bool
+    dims: dict
+    given: dict
+    parts: list | None
+
+    @property
+    def out_shape(self) -> tuple:
+        return tuple(self.dims[c] for c in self.out)
+
+    @property
+    def in_shape(self) -> tuple:
+        return tuple(self.dims[c] for c in self.stype.text)
+
+    @property
+    def shape(self) -> tuple:
+        return self.out_shape + self.in_shape * self.order
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=object))
+
+    @property
+    def context(self) -> str:
+        return f"{self.spec!r} at order {self.order}"
+
+    @property
+    def present(self) -> list:
+        """The letters on some axis of the coefficient tensor (order 0: the output's only)."""
+        return [c for c in self.dims if c in self.out or self.order]
+
+    def n_moves(self) -> int:
+        """Generators of the action on the present letters (what :meth:`permsym.Action.n_moves` will count)."""
+        dep = self.stype.depends_dict()
+        return sum(n_generators(c, self.dims[c], self.given[c])
+                   * int(np.prod([self.dims[d] for d in dep.get(c, "")], dtype=object)) for c in self.present)
+
+
+def plan(spec: str, order: int = 1, commuting: bool = False, depends=None, **sizes) -> Plan:
+    """Check ``spec`` and the sizes (nothing is built): the :class:`Plan` every solver starts from."""
+    from .counting import closed_form
+
     order, commuting = _check_order(order), _check_commuting(commuting)
     stype, out = parse_spec(spec, depends)
-    inp = stype.text
-    action = build_action(stype, sizes, f"spec {spec!r}")
-    shape = action.shape(out) + action.shape(inp) * order
-    _guard(f"{spec!r} at order {order}", shape, max_entries)
-    return Problem(spec.replace(" ", ""), action.shape(out), action.shape(inp), order, commuting,
-                   action.flat_generators(out), action.flat_generators(inp))
+    context = f"spec {spec!r}"
+    dims, given = letter_sizes(stype, sizes, context)
+    return Plan(spec.replace(" ", ""), stype, out, order, commuting, dims, given,
+                closed_form(stype, out, dims, given, context))
+
+
+def _guard_tables(pl: Plan, max_entries) -> None:
+    """Refuse, before building them, group tables or generator images above ``max_entries`` entries."""
+    n_out, n_in = int(np.prod(pl.out_shape, dtype=object)), int(np.prod(pl.in_shape, dtype=object))
+    moves = pl.n_moves()
+    groups = sum(n_generators(c, pl.dims[c], None) * pl.dims[c] for c in pl.present if pl.given[c] is None)
+    flat = moves * (n_out + (n_in if pl.order else 0))
+    images = (moves + (2 if pl.commuting and pl.order > 1 else 0)) * pl.size
+    for what, entries in (("group tables", groups), ("generator tables", flat), ("generator images", images)):
+        if entries > max_entries:
+            raise PermsymError(f"max_entries: the orbit solver for {pl.context} needs {what} of {entries:,} entries "
+                               f"({moves:,} generators), more than max_entries={max_entries:,}; it is refused "
+                               "before they are built (lower the sizes, or raise max_entries)")
+
+
+def problem(spec: str, order: int = 1, commuting: bool = False, depends=None,
+            max_entries: int = MAX_ENTRIES, **sizes) -> Problem:
+    """Parse ``spec`` and the sizes into a :class:`Problem` (the shared front end of the generator solvers).
+
+    Every size is checked before anything that grows with it is built: the
+    coefficient tensor, the group tables and the generator images (each at most
+    ``max_entries`` entries).  At order 0 no input table is built.
+
+    >>> problem("a->a", a=10**9)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    permsym.errors.PermsymError: max_entries: the coefficient tensor of 'a->a' at order 1 has 1,000,000,000,000,000,000 entries ...
+    """
+    return _problem(plan(spec, order, commuting, depends, **sizes), max_entries)
+
+
+def _problem(pl: Plan, max_entries) -> Problem:
+    _guard(pl.context, pl.shape, max_entries)
+    _guard_tables(pl, max_entries)
+    groups = {c: pl.given[c] if pl.given[c] is not None else (trivial(pl.dims[c]) if c == LATENT
+                                                               else symmetric(pl.dims[c])) for c in pl.present}
+    action = Action(pl.stype.text, pl.dims, groups, pl.stype.depends_dict())  # absent letters: no table
+    out_perms = action.flat_generators(pl.out, max_entries=max_entries)
+    in_perms = (action.flat_generators(pl.stype.text, max_entries=max_entries) if pl.order
+                else np.zeros((len(out_perms), 0), np.int64))  # order 0: no input table
+    return Problem(pl.spec, pl.out_shape, pl.in_shape, pl.order, pl.commuting, out_perms, in_perms)
 
 
 def union_find(size: int, images: list[np.ndarray]) -> np.ndarray:
@@ -209,7 +310,6 @@ def first_appearance(rep: np.ndarray) -> np.ndarray:
     return (np.cumsum(is_rep) - 1)[rep].astype(np.int64)
 
 
-@dataclass(frozen=True, eq=False)
 class Sharing:
     """A sharing pattern: the orbit of every coefficient entry.
 
@@ -217,24 +317,49 @@ class Sharing:
     ----------
     labels : ndarray, int64, shape ``out_shape + order * in_shape``
         Equal labels share one parameter; numbered ``0..n_free-1`` by first appearance in C order.
+        A pattern counted without labels (a tensor above ``max_entries``) raises
+        :class:`permsym.PermsymError` here, with the guard's message.
     n_free : int
         Number of free parameters (orbits).
     spec, order, commuting :
         What was solved.
     out_ndim : int
         The first ``out_ndim`` axes of ``labels`` are output axes.
+    shape : tuple
+        ``labels.shape``, known with or without labels.
+
+    >>> s = sharing("a->", order=4, a=1000)   # 10**12 entries: counted, not labelled
+    >>> s.n_free, s.shape, s.has_labels
+    (15, (1000, 1000, 1000, 1000), False)
     """
 
-    labels: np.ndarray = field(repr=False)
-    n_free: int
-    spec: str
-    order: int
-    commuting: bool = False
-    out_ndim: int = 0
+    __slots__ = ("_labels", "n_free", "spec", "order", "commuting", "out_ndim", "_shape", "_reason")
+
+    def __init__(self, labels, n_free: int, spec: str, order: int, commuting: bool = False, out_ndim: int = 0,
+                 *, shape: tuple | None = None, reason: str = ""):
+        self._labels, self.n_free, self.spec, self.order = labels, int(n_free), spec, order
+        self.commuting, self.out_ndim = commuting, out_ndim
+        self._shape = tuple(labels.shape) if labels is not None else tuple(shape)
+        self._reason = reason
+
+    @property
+    def labels(self) -> np.ndarray:
+        if self._labels is None:
+            raise PermsymError(self._reason)
+        return self._labels
+
+    @property
+    def has_labels(self) -> bool:
+        """Whether ``labels`` exist (``False``: counted without labels, the tensor is over the size limit)."""
+        return self._labels is not None
 
     @property
     def shape(self) -> tuple:
-        return self.labels.shape
+        return self._shape
+
+    def __repr__(self) -> str:
+        return (f"Sharing(n_free={self.n_free}, spec={self.spec!r}, order={self.order}, commuting={self.commuting}, "
+                f"out_ndim={self.out_ndim}{'' if self.has_labels else ', labels=None'})")
 
     def orbit_sizes(self) -> np.ndarray:
         """Number of entries sharing each parameter, shape ``(n_free,)``."""
@@ -256,6 +381,229 @@ def _solve(prob: Problem) -> Sharing:
     return Sharing(labels.reshape(prob.shape), n_free, prob.spec, prob.order, prob.commuting, len(prob.out_shape))
 
 
+# ----- labels by equality pattern (groups built from symmetric groups) -----
+
+#: Largest pattern table (orbits named, or codes of the equality patterns) the pattern labelling builds.
+MAX_PATTERN_TABLE = 4 * 10**6
+#: Entries per chunk of the pattern labelling (small enough to stay in the CPU cache).
+CHUNK = 2**18
+
+
+def _first_equal_codes(values: np.ndarray) -> np.ndarray:
+    """For rows of position values ``(K, m)``: the pattern code ``sum_j f_j * j!``, ``f_j`` = 1 + the first
+    earlier position equal to ``j`` (0 when none), the same code :func:`pattern_labels` computes per entry."""
+    K, m = values.shape
+    code = np.zeros(K, np.int64)
+    for j in range(1, m):
+        f = np.zeros(K, np.int64)
+        for q in reversed(range(j)):
+            f[values[:, q] == values[:, j]] = q + 1
+        code += f * factorial(j)
+    return code
+
+
+def _growth_rows(m: int, max_blocks: int) -> np.ndarray:
+    """Every restricted growth string of length ``m`` with at most ``max_blocks`` blocks, shape ``(K, m)``."""
+    rows = np.zeros((1, min(m, 1)), np.int64)
+    for _ in range(1, m):
+        top = rows.max(axis=1) + 1
+        reps = np.minimum(top, max_blocks - 1) + 1  # values 0..top, capped by the number of blocks
+        idx = np.repeat(np.arange(len(rows)), reps)
+        new = np.arange(len(idx)) - np.repeat(np.cumsum(reps) - reps, reps)
+        rows = np.concatenate([rows[idx], new[:, None]], axis=1)
+    return rows
+
+
+class _PatternPlan:
+    """What :func:`pattern_labels` needs: per symmetric letter its positions and patterns, the latent positions,
+    and the label of every (pattern, latent value) combination."""
+
+    def __init__(self, pl: Plan):
+        letters = pl.out + pl.stype.text * pl.order  # the letter of every axis
+        self.shape = pl.shape
+        self.strides = [int(np.prod(self.shape[p + 1:], dtype=object)) for p in range(len(self.shape))]
+        self.sym, self.triv = [], []  # (positions, lut f-code -> pattern, rows) per symmetric letter; positions
+        reps = []
+        for c in dict.fromkeys(letters):
+            pos = [p for p, ch in enumerate(letters) if ch == c]
+            if pl.dims[c] == 1 or is_trivial(pl.given[c], c):
+                self.triv += pos
+                continue
+            m = len(pos)
+            if factorial(m) > MAX_PATTERN_TABLE:
+                raise _NoPatterns
+            rows = _growth_rows(m, pl.dims[c])
+            lut = np.full(factorial(m), -1, np.int64)
+            lut[_first_equal_codes(rows)] = np.arange(len(rows))
+            self.sym.append((pos, lut, rows))
+            reps.append(rows @ np.array([self.strides[p] for p in pos], np.int64))
+        tsizes = [self.shape[p] for p in self.triv]
+        n_triv = int(np.prod(tsizes, dtype=object))
+        counts = [len(r) for r in reps] + [n_triv]
+        self.n_combos = int(np.prod(counts, dtype=object))
+        if self.n_combos > max(MAX_PATTERN_TABLE, pl.size // 4):
+            raise _NoPatterns
+        tvals = np.indices(tsizes).reshape(len(tsizes), -1).T if tsizes else np.zeros((1, 0), np.int64)
+        reps.append(tvals @ np.array([self.strides[p] for p in self.triv], np.int64))
+        self.radix = [int(np.prod(counts[i + 1:], dtype=object)) for i in range(len(counts))]
+        total = np.zeros((), np.int64)
+        for r in reps:  # first appearance of every combination: the sum of its parts' smallest entries
+            total = np.add.outer(total, r)
+        total = total.ravel()
+        if pl.commuting and pl.order > 1:
+            if factorial(pl.order) * self.n_combos > 20 * MAX_PATTERN_TABLE:
+                raise _NoPatterns
+            n_out, width = len(pl.out), len(pl.stype.text)
+            best = total.copy()
+            for perm in permutations(range(pl.order)):
+                moved = list(range(n_out)) + [n_out + perm[j] * width + r for j in range(pl.order)
+                                              for r in range(width)]  # axis p goes to axis moved[p]
+                index = np.zeros((), np.int64)
+                for (pos, lut, rows), rad in zip(self.sym, self.radix):
+                    new = np.empty_like(rows)
+                    new[:, np.argsort(np.argsort([moved[p] for p in pos]))] = rows  # values at the moved axes
+                    index = np.add.outer(index, lut[_first_equal_codes(new)] * rad)
+                tmoved = [moved[p] for p in self.triv]
+                order = np.argsort(tmoved)
+                tflat = (tvals[:, order] @ np.array([self.strides[tmoved[i]] for i in order], np.int64)
+                         if tsizes else np.zeros(1, np.int64))
+                tindex = np.searchsorted(reps[-1], tflat) if tsizes else np.zeros(1, np.int64)
+                index = np.add.outer(index, tindex).ravel()
+                np.minimum(best, total[index], out=best)
+            total = best
+        _, self.label = np.unique(total, return_inverse=True)  # rank by first appearance
+        self.label = self.label.ravel().astype(np.int64)
+        self.n_free = int(self.label.max()) + 1 if self.label.size else 0
+
+
+class _NoPatterns(Exception):
+    """The pattern tables would be too large: label by generators instead."""
+
+
+def pattern_labels(spec: str, order: int = 1, commuting: bool = False, **sizes) -> Sharing:
+    """Orbit labels read off the equality pattern of each entry (every letter symmetric or trivial).
+
+    Entry ``e`` of the coefficient tensor, for each symmetric letter, gets the
+    code ``sum_j f_j * j!`` of its positions, where ``f_j`` is one plus the first
+    earlier position with an equal index (0 when none): the code names the
+    entry's set partition.  A table maps (codes, latent indices) to the label of
+    the orbit, numbered by first appearance, which for a pattern is known
+    without search (the restricted growth string is the smallest index tuple
+    with that pattern).  Works chunk by chunk in the CPU cache: a few passes of
+    small integers per entry and one write of the int64 labels.
+
+    Returns the same :class:`Sharing` as :func:`sharing` (which calls it when it
+    applies); a PermsymError for other groups or dependencies.
+
+    >>> pattern_labels("a->a", a=3).labels.tolist()
+    [[0, 1, 1], [1, 0, 1], [1, 1, 0]]
+    """
+    pl = plan(spec, order, commuting, None, **sizes)
+    if pl.parts is None or pl.stype.depends:
+        raise PermsymError(f"sizes: expected every letter of {spec!r} to carry its full symmetric group or none "
+                           f"for pattern labels, got {sizes!r}; use permsym.sharing")
+    _guard(pl.context, pl.shape, MAX_ENTRIES)
+    out = _pattern_sharing(pl)
+    if out is None:
+        raise PermsymError(f"order: the pattern tables of {pl.context} would exceed {MAX_PATTERN_TABLE:,} entries; "
+                           "use permsym.sharing")
+    return out
+
+
+def _pattern_sharing(pl: Plan) -> Sharing | None:
+    try:
+        pp = _PatternPlan(pl)
+    except _NoPatterns:
+        return None
+    shape, size = pl.shape, pl.size
+    labels = np.empty(size, np.int64)
+    if size:
+        _fill_pattern_labels(pp, shape, labels)
+    return Sharing(labels.reshape(shape), pp.n_free, pl.spec, pl.order, pl.commuting, len(pl.out))
+
+
+def _pair_codes(rows: np.ndarray) -> np.ndarray:
+    """For rows of position values ``(K, m)``: the pair mask ``sum 2**b [v_q == v_j]`` over pairs ``q < j``."""
+    code, b = np.zeros(len(rows), np.int64), 0
+    for j in range(rows.shape[1]):
+        for q in range(j):
+            code += (rows[:, q] == rows[:, j]).astype(np.int64) << b
+            b += 1
+    return code
+
+
+def _fill_pattern_labels(pp: _PatternPlan, shape: tuple, labels: np.ndarray) -> None:
+    """Write the label of every entry into ``labels`` (flat, int64), chunk by chunk over the leading axes."""
+    ndim = len(shape)
+    t = 0  # chunks fix the leading axes [0, t); each chunk is the rest of the tensor, at most CHUNK entries
+    while t < ndim and int(np.prod(shape[t:], dtype=object)) > CHUNK:
+        t += 1
+    sub = shape[t:]
+    grids = {p: np.arange(shape[p]).reshape(tuple(-1 if a == p - t else 1 for a in range(len(sub))))
+             for p in range(t, ndim)}
+    out = labels.reshape(-1, int(np.prod(sub, dtype=object)))
+    n_triv = int(np.prod([shape[p] for p in pp.triv], dtype=object))
+    tstrides, acc = {}, 1
+    for p in reversed(pp.triv):
+        tstrides[p], acc = acc, acc * shape[p]
+    n_pairs = [len(pos) * (len(pos) - 1) // 2 for pos, _, _ in pp.sym]
+    n_mask = 2 ** sum(n_pairs) * n_triv
+    if n_mask <= MAX_PATTERN_TABLE:
+        # the code of an entry is a sum over pairs of positions of one letter: weight * [equal indices], plus the
+        # latent flat index; pairs and latent axes inside the chunk are summed once, the rest per chunk
+        table = np.full(n_mask, -1, np.int64)
+        shift, weights = n_triv, []
+        for (pos, _, _), pairs in reversed(list(zip(pp.sym, n_pairs))):
+            b = 0
+            for j in range(len(pos)):
+                for q in range(j):
+                    weights.append((pos[q], pos[j], shift << b))
+                    b += 1
+            shift <<= pairs
+        codes = np.zeros((), np.int64)
+        for (pos, _, rows), pairs in zip(pp.sym, n_pairs):
+            codes = np.add.outer(codes * 2**pairs, _pair_codes(rows))
+        codes = np.add.outer(codes * n_triv, np.arange(n_triv)).reshape(-1)
+        table[codes] = pp.label
+        dtype = np.uint8 if n_mask <= 2**8 else (np.uint16 if n_mask <= 2**16 else np.int32)
+        base = np.zeros(sub, dtype)
+        for qa, ja, w in weights:
+            if qa >= t:
+                base += ((grids[qa] == grids[ja]) * w).astype(dtype)
+        for p, stride in tstrides.items():
+            if p >= t:
+                base += (grids[p] * stride).astype(dtype)
+        code = np.empty(sub, dtype)
+        for ci, prefix in enumerate(np.ndindex(*shape[:t])):
+            const = sum(prefix[p] * stride for p, stride in tstrides.items() if p < t)
+            const += sum(w for qa, ja, w in weights if ja < t and prefix[qa] == prefix[ja])
+            np.add(base, const, out=code, casting="unsafe")
+            for qa, ja, w in weights:
+                if qa < t <= ja:
+                    np.add(code, (grids[ja] == prefix[qa]) * w, out=code, casting="unsafe")
+            np.take(table, code.reshape(-1), out=out[ci], mode="clip")  # no buffered copy (codes are in range)
+        return
+    # many positions: per letter, code f_j (1 + the first earlier equal position) -> pattern -> label
+    dtype = np.int32
+    f, code, part = np.empty(sub, dtype), np.empty(sub, np.int64), np.empty(sub, dtype)
+    for ci, prefix in enumerate(np.ndindex(*shape[:t])):
+        idx = dict(enumerate(prefix))
+        idx.update(grids)
+        code.fill(0)
+        for (pos, lut, _), rad in zip(pp.sym, pp.radix):
+            part.fill(0)
+            for j in range(1, len(pos)):
+                f.fill(0)
+                for q in reversed(range(j)):
+                    np.copyto(f, q + 1, where=idx[pos[q]] == idx[pos[j]])
+                f *= factorial(j)
+                part += f
+            np.add(code, np.take(lut, part) * rad, out=code, casting="unsafe")
+        for p, stride in tstrides.items():
+            np.add(code, idx[p] * stride, out=code, casting="unsafe")
+        np.take(pp.label, code.reshape(-1), out=out[ci], mode="clip")
+
+
 def sharing(spec: str, order: int = 1, commuting: bool = False, depends: dict | None = None,
             max_entries: int = MAX_ENTRIES, **sizes) -> Sharing:
     """The sharing pattern of the order-``order`` Taylor coefficients of ``spec`` (contract: module docstring).
@@ -271,14 +619,16 @@ def sharing(spec: str, order: int = 1, commuting: bool = False, depends: dict | 
     depends : dict, optional
         ``{'x': 'i'}``: the permutation of ``x`` may differ for each value of ``i``.
     max_entries : int
-        Refuse larger coefficient tensors (checked before allocating).
+        Refuse larger coefficient tensors, group tables and generator images (checked before allocating).
     **sizes : int or Group
         One per letter.
 
     Returns
     -------
     Sharing
-        ``labels`` of shape ``out_shape + order * in_shape`` and ``n_free``.
+        ``labels`` of shape ``out_shape + order * in_shape`` and ``n_free``.  Above
+        ``max_entries``, for groups built from symmetric groups: ``n_free`` counted
+        without labels (``has_labels`` is ``False``).
 
     Examples
     --------
@@ -287,6 +637,8 @@ def sharing(spec: str, order: int = 1, commuting: bool = False, depends: dict | 
     (2, [[0, 1, 1], [1, 0, 1], [1, 1, 0]])
     >>> sharing("aa->aa", a=5, order=1).n_free, sharing("a->", a=4, order=4).n_free
     (15, 15)
+    >>> sharing("a->", a=1000, order=4).n_free   # 10**12 entries: counted without labels
+    15
     >>> import permsym
     >>> sharing("ab->ab", a=5, b=permsym.cyclic(4), order=1).n_free  # Maron's DSS layer
     8
@@ -297,7 +649,23 @@ def sharing(spec: str, order: int = 1, commuting: bool = False, depends: dict | 
     ...
     permsym.errors.PermsymError: keyword b=2 names no letter of spec 'a->' (letters: a)
     """
-    return _solve(problem(spec, order, commuting, depends, max_entries, **sizes))
+    pl = plan(spec, order, commuting, depends, **sizes)
+    try:
+        _guard(pl.context, pl.shape, max_entries)
+        if pl.parts is not None and not pl.stype.depends:
+            out = _pattern_sharing(pl)
+            if out is not None:
+                return out
+        return _solve(_problem(pl, max_entries))
+    except PermsymError as err:
+        if pl.parts is None or not str(err).startswith("max_entries"):
+            raise
+        from .counting import _count
+
+        return Sharing(None, _count(pl.parts, pl.order, pl.commuting), pl.spec, pl.order, pl.commuting,
+                       len(pl.out), shape=pl.shape,
+                       reason=f"labels: {err} (n_free={_count(pl.parts, pl.order, pl.commuting)} was counted "
+                              "without labels)")
 
 
 def sharing_from_generators(n_points: int, generators, order: int = 1, *, equivariant: bool = False,
@@ -306,7 +674,8 @@ def sharing_from_generators(n_points: int, generators, order: int = 1, *, equiva
 
     For groups no letter describes.  The coefficient tensor has shape
     ``order * (n_points,)``, with one more leading ``(n_points,)`` axis when
-    ``equivariant`` (the output is acted on like the input).
+    ``equivariant`` (the output is acted on like the input).  Labelled by
+    union-find over the generators, whatever the group.
 
     >>> sharing_from_generators(4, [[1, 0, 3, 2]], order=1).labels.tolist()  # swap within two pairs
     [0, 0, 1, 1]
@@ -315,14 +684,16 @@ def sharing_from_generators(n_points: int, generators, order: int = 1, *, equiva
     ...
     permsym.errors.PermsymError: generator 0: expected a permutation of 0..2 (an int sequence of length 3 holding each of 0..2 once), got [0, 1, 1]
     """
+    order, commuting = _check_order(order), _check_commuting(commuting)
+    out = (int(n_points),) if equivariant and isinstance(n_points, Integral) else ()
+    spec = f"<generators on {n_points} points{', equivariant' if equivariant else ''}>"
+    _guard(f"{spec} at order {order}", out + (n_points,) * order, max_entries)
     group = generators if isinstance(generators, Group) else Group.from_generators(n_points, generators)
     if group.degree != n_points:
         raise PermsymError(f"generators: expected a group on n_points={n_points} points, got {group!r}")
-    order, commuting = _check_order(order), _check_commuting(commuting)
-    out = (n_points,) if equivariant else ()
-    spec = f"<{len(group.generators)} generators on {n_points} points{', equivariant' if equivariant else ''}>"
-    _guard(f"{spec} at order {order}", out + (n_points,) * order, max_entries)
     m = len(group.generators)
+    spec = f"<{m} generators on {n_points} points{', equivariant' if equivariant else ''}>"
+    _guard(f"{spec}: generator images", (m + 2 * commuting, int(np.prod(out + (n_points,) * order))), max_entries)
     out_perms = group.generators if equivariant else np.zeros((m, 1), np.int64)
     return _solve(Problem(spec, out, (n_points,), order, commuting, out_perms, group.generators))
 

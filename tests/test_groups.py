@@ -194,3 +194,26 @@ def test_dependency_letter_must_appear_once_in_a_tensor_that_holds_the_dependent
     act = parse_symmetry("ix", depends={"x": "i"}, i=2, x=2)
     with pytest.raises(PermsymError, match=r"depends: letter 'x' depends on 'i', so a tensor with axes 'x' .*holds it 0 times"):
         act.flat_generators("x")
+
+
+def test_group_tables_are_checked_before_they_are_built():
+    with pytest.raises(PermsymError, match=r"n: expected at most 100,000,000 points for symmetric\(n\), .*got "
+                                           r"1,000,000,000"):
+        symmetric(10**9)
+    with pytest.raises(PermsymError, match=r"max_entries: expected group tables of at most 200,000,000 entries for "
+                                           r"symmetry type 'a', got 2,000,000,000"):
+        parse_symmetry("a", a=10**9)
+    assert trivial(10**9).generators.shape == (0, 10**9)  # no table: nothing allocated
+    act = parse_symmetry("ab", a=3, b=4)
+    assert act.n_moves() == len(act.moves()) == 4
+    with pytest.raises(PermsymError, match=r"max_entries: expected a generator table of at most 10 entries, got 4 "
+                                           r"moves x 12 entries"):
+        act.flat_generators(max_entries=10)
+
+
+def test_is_symmetric_recognises_the_named_generators_only():
+    from permsym.groups import is_symmetric, is_trivial
+
+    assert is_symmetric(symmetric(4)) and is_symmetric(symmetric(2)) and is_symmetric(None)
+    assert not is_symmetric(cyclic(4)) and not is_symmetric(None, "H")
+    assert is_trivial(trivial(3)) and is_trivial(None, "H") and not is_trivial(symmetric(3))

@@ -300,12 +300,19 @@ def test_generator_of_the_wrong_length_is_named():
 
 
 def test_memory_guard_fails_before_allocating():
-    with pytest.raises(PermsymError, match=r"max_entries: the coefficient tensor of 'a->' at order 6 has "
-                                           r"1,000,000,000,000 entries \(shape \(100, 100, 100, 100, 100, 100\)\), "
-                                           r"more than max_entries=200,000,000"):
-        sharing("a->", order=6, a=100)
+    message = (r"max_entries: the coefficient tensor of 'a->' at order 6 has 1,000,000,000,000 entries "
+               r"\(shape \(100, 100, 100, 100, 100, 100\)\), more than max_entries=200,000,000")
+    with pytest.raises(PermsymError, match=message):
+        problem("a->", order=6, a=100)
+    # a symmetric group is still counted; its labels raise the guard's message
+    s = sharing("a->", order=6, a=100)
+    assert (s.n_free, s.has_labels, s.shape) == (203, False, (100,) * 6)
+    with pytest.raises(PermsymError, match=r"labels: " + message + r".*n_free=203 was counted without labels"):
+        s.labels
     with pytest.raises(PermsymError, match=r"has 1,000 entries .*more than max_entries=999"):
-        sharing("a->", order=3, a=10, max_entries=999)
+        sharing("a->", order=3, a=10, max_entries=999).labels
+    with pytest.raises(PermsymError, match=r"max_entries: .* has 1,000 entries .*more than max_entries=999"):
+        sharing("a->", order=3, a=cyclic(10), max_entries=999)  # no closed form: refused at once
     with pytest.raises(PermsymError, match=r"max_entries: .* has 10,000 entries"):
         sharing_from_generators(10, [list(range(1, 10)) + [0]], order=4, max_entries=1000)
 
@@ -333,3 +340,44 @@ def test_commuting_accepts_only_booleans(value):
         with pytest.raises(PermsymError, match=message):
             call()
     assert sharing("a->", order=2, commuting=np.bool_(True), a=3).n_free == 2
+
+
+# ----- every size check before any allocation that grows with the sizes -----
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: problem("a->a", a=10**8), r"max_entries: the coefficient tensor of 'a->a' at order 1 has "
+                                       r"10,000,000,000,000,000 entries"),
+    (lambda: problem("a->", a=10**9), r"max_entries: the coefficient tensor of 'a->' at order 1 has "
+                                      r"1,000,000,000 entries"),
+    (lambda: sharing("a->a", a=10**9).labels, r"labels: max_entries: .*n_free=2 was counted without labels"),
+    (lambda: problem("ix->", depends={"x": "i"}, i=600, x=600),
+     r"max_entries: the orbit solver for 'ix->' at order 1 needs generator tables of 432,721,202 entries "
+     r"\(1,202 generators\), more than max_entries=200,000,000"),
+    (lambda: sharing("a->a", a=cyclic(10**5)), r"max_entries: the coefficient tensor of 'a->a' at order 1 has "
+                                               r"10,000,000,000 entries"),
+    (lambda: null_space_dim("a->a", a=10**8), r"max_entries: the coefficient tensor of 'a->a'"),
+    (lambda: sharing_by_enumeration("a->", a=10**9), r"max_entries: the coefficient tensor of 'a->'"),
+    (lambda: derive("a->", max_order=0, a=3 * 10**7), r"max_symbols: deriving 'a->' needs 30,000,000 input symbols"),
+    (lambda: sharing_from_generators(10**9, cyclic(3)), r"max_entries: .*1,000,000,000 entries"),
+], ids=["a->a-1e8", "a->-1e9", "labels-1e9", "depends-600", "cyclic-1e5", "null-space", "enumeration", "derive",
+        "from-generators"])
+def test_oversize_cases_are_refused_with_a_permsym_error(call, match):
+    with pytest.raises(PermsymError, match=match):
+        call()
+
+
+def test_oversize_symmetric_cases_are_counted_without_labels():
+    assert sharing("a->a", a=10**8).n_free == 2
+    assert sharing("ix->", depends={"x": "i"}, i=600, x=600).n_free == 1
+    assert dof_table("a->", 4, a=10**9) == [1, 1, 2, 5, 15]
+    s = sharing("a->", order=0, a=3 * 10**7)  # order 0: a scalar bias, no input table
+    assert (s.n_free, s.labels.shape) == (1, ())
+    assert problem("a->", order=0, a=3 * 10**7).in_perms.shape == (0, 0)  # no generator of an absent letter
+
+
+def test_pattern_labels_refuse_other_groups():
+    from permsym.solve import pattern_labels
+
+    assert pattern_labels("ab->ab", a=3, b=2).n_free == 4
+    with pytest.raises(PermsymError, match=r"sizes: expected every letter of 'a->a' to carry its full symmetric"):
+        pattern_labels("a->a", a=cyclic(3))
