@@ -10,7 +10,10 @@ in one orbit are equal, entries in different orbits are free.  So
 * :func:`sharing` (the fast solver) labels every entry with its orbit.  For
   groups built from symmetric groups the label is read off the entry's
   *equality pattern* (:func:`pattern_labels`, a few passes of compiled numpy
-  per entry, no group table at all); for any other group it is found by
+  per entry, no group table at all); for a small group given by generators
+  (cyclic, dihedral, ...) it is the smallest image of the entry under the
+  group's elements, one image per entry when the group acts regularly on the
+  leading axis (:func:`element_labels`); for any other group it is found by
   union-find over the *generators* (cost: tensor size x number of generators,
   never the group's order).  For symmetric groups ``n_free`` is also counted
   without labels (:mod:`permsym.counting`), so a tensor too large to build
@@ -63,7 +66,8 @@ from .errors import PermsymError
 from .groups import Action, Group, is_trivial, letter_sizes, n_generators, symmetric, trivial
 from .notation import LATENT, SymmetryType, parse_type
 
-__all__ = ["MAX_ENTRIES", "Sharing", "sharing", "sharing_from_generators", "dof_table", "pattern_labels"]
+__all__ = ["MAX_ENTRIES", "Sharing", "sharing", "sharing_from_generators", "dof_table", "pattern_labels",
+           "element_labels", "group_elements"]
 
 #: Largest coefficient tensor (number of entries) a solver will build unless told otherwise.
 MAX_ENTRIES = 2 * 10**8
@@ -376,9 +380,125 @@ class Sharing:
 
 
 def _solve(prob: Problem) -> Sharing:
-    labels = union_find(prob.size, prob.images())
+    labels = element_labels(prob)
+    if labels is None:  # a large group, or input slots that move the leading axis: search over the generators
+        labels = union_find(prob.size, prob.images())
     n_free = int(labels.max()) + 1 if labels.size else 0
     return Sharing(labels.reshape(prob.shape), n_free, prob.spec, prob.order, prob.commuting, len(prob.out_shape))
+
+
+# ----- labels from the group's elements (small groups given by generators) -----
+
+#: Largest table of group elements (elements x flat output and input points) :func:`element_labels` lists.
+MAX_ELEMENT_TABLE = 2**22
+#: Most images per leading index (stabilizer elements x slot orders) :func:`element_labels` takes the minimum of.
+MAX_STABILIZER = 16
+
+
+def group_elements(gens: np.ndarray, max_entries: int = MAX_ELEMENT_TABLE,
+                   max_elements: int | None = None) -> np.ndarray | None:
+    """Every element of the group the rows of ``gens`` ``(m, w)`` generate, shape ``(|G|, w)``, identity first.
+
+    Breadth-first closure under right multiplication by the generators; ``None``
+    as soon as the table would pass ``max_entries`` entries or ``max_elements``
+    rows (the group is too large to list).
+
+    >>> group_elements(np.array([[1, 2, 0]])).tolist()
+    [[0, 1, 2], [1, 2, 0], [2, 0, 1]]
+    >>> group_elements(np.array([[1, 0, 2, 3], [1, 2, 3, 0]]), max_entries=40) is None  # S_4: 24 x 4 entries
+    True
+    """
+    m, w = gens.shape
+    ident = np.arange(w, dtype=gens.dtype)
+    elems, seen, frontier = [ident], {ident.tobytes()}, ident[None]
+    while len(frontier):
+        new = []
+        for g in gens:
+            for q in g[frontier]:  # g after each element of the frontier
+                key = q.tobytes()
+                if key not in seen:
+                    if (len(elems) + 1) * w > max_entries or (max_elements and len(elems) >= max_elements):
+                        return None
+                    seen.add(key)
+                    elems.append(q)
+                    new.append(q)
+        frontier = np.array(new, dtype=gens.dtype).reshape(-1, w)
+    return np.array(elems, dtype=gens.dtype).reshape(-1, w)
+
+
+def _slot_image(p: np.ndarray, n_in: int, slots: tuple, dtype) -> np.ndarray:
+    """Flat index over ``len(slots)`` input slots of ``(p[i_0], ..., p[i_r])`` with ``p[i_j]`` put at slot
+    ``slots[j]``, for every ``(i_0, ..., i_r)`` in C order: shape ``(n_in ** r,)``."""
+    r = len(slots)
+    img = np.zeros((1,) * r, dtype)
+    for j in range(r):  # one broadcast add per slot; only the last one has the full size
+        t = p.astype(dtype) * dtype(n_in ** (r - 1 - slots[j]))
+        img = img + t.reshape((1,) * j + (-1,) + (1,) * (r - 1 - j))
+    return img.ravel()
+
+
+def element_labels(prob: Problem) -> np.ndarray | None:
+    """Orbit labels of a small group by its elements, numbered by first appearance; ``None`` when it does not apply.
+
+    View the tensor as ``(N_out, N_in, ..., N_in)`` (flat output and input
+    indices; a size-1 output axis dropped) and call its first axis the leading
+    one.  The smallest entry of the orbit of ``e = (v, rest)`` has leading index
+    ``m(v) = min_g g(v)``, and its other indices are the smallest image of
+    ``rest`` under the ``g`` with ``g(v) = m(v)`` (a coset of a stabilizer).  So
+    each slab ``v`` costs one broadcast image per such ``g`` (a single one for a
+    group acting regularly on the leading axis, like ``C_n``), and its labels
+    are read off slab ``m(v)``, labelled before it (``m(v) <= v``).  The labels
+    are those :func:`union_find` gives.
+
+    Applies when the group has at most :data:`MAX_ELEMENT_TABLE` table entries
+    and the cosets at most :data:`MAX_STABILIZER` elements on average; with
+    ``commuting`` only when there are output axes (slot swaps then leave the
+    leading axis alone).
+
+    Returns
+    -------
+    ndarray, int64, shape ``(prob.size,)`` (flat, C order), or ``None``.
+
+    >>> from permsym import cyclic
+    >>> element_labels(problem("a->a", a=cyclic(3))).tolist()  # circulant
+    [0, 1, 2, 2, 0, 1, 1, 2, 0]
+    """
+    k, n_out = prob.order, int(np.prod(prob.out_shape, dtype=object))
+    n_in = int(np.prod(prob.in_shape, dtype=object))
+    lead_out = n_out > 1 or k == 0
+    n_lead, n_rest = (n_out, k) if lead_out else (n_in, k - 1)
+    slab = n_in ** n_rest
+    if (prob.commuting and k > 1 and not lead_out) or (n_lead > 4096 and slab < 256):
+        return None  # slot swaps would move the leading axis; or too many slabs, too small for numpy
+    slot_orders = list(permutations(range(n_rest))) if prob.commuting and k > 1 else [tuple(range(n_rest))]
+    gens = np.concatenate([prob.out_perms, prob.in_perms + n_out] if k else [prob.out_perms], axis=1)
+    # sum over v of the coset sizes = |G| x (orbits on the leading axis) >= |G|: a first bound on |G|
+    elems = group_elements(gens.astype(np.int64), max_elements=MAX_STABILIZER * n_lead // len(slot_orders))
+    if elems is None:
+        return None
+    lead = elems[:, :n_out] if lead_out else elems[:, n_out:] - n_out
+    hi = elems[:, n_out:] - n_out
+    low = lead.min(axis=0)
+    cosets = lead == low
+    if int(cosets.sum()) * len(slot_orders) > MAX_STABILIZER * n_lead:
+        return None
+    dtype = np.int32 if slab < 2**31 else np.int64
+    labels = np.empty((n_lead, slab), np.int64)
+    ident = np.arange(slab, dtype=dtype)
+    offset = 0
+    for v in range(n_lead):
+        rep = None
+        for h in np.flatnonzero(cosets[:, v]):
+            for slots in slot_orders:
+                img = _slot_image(hi[h], n_in, slots, dtype)
+                rep = img if rep is None else np.minimum(rep, img, out=rep)
+        if low[v] == v:  # slab v holds the smallest entries of its orbits: rank them by first appearance
+            rank = np.cumsum(rep == ident)
+            np.add(rank.take(rep), offset - 1, out=labels[v])
+            offset += int(rank[-1])
+        else:
+            np.take(labels[low[v]], rep, out=labels[v])
+    return labels.ravel()
 
 
 # ----- labels by equality pattern (groups built from symmetric groups) -----
@@ -511,14 +631,14 @@ def pattern_labels(spec: str, order: int = 1, commuting: bool = False, **sizes) 
 
 
 def _pattern_sharing(pl: Plan) -> Sharing | None:
+    shape, size = pl.shape, pl.size
     try:
         pp = _PatternPlan(pl)
+        labels = np.empty(size, np.int64)
+        if size:
+            _fill_pattern_labels(pp, shape, labels)
     except _NoPatterns:
         return None
-    shape, size = pl.shape, pl.size
-    labels = np.empty(size, np.int64)
-    if size:
-        _fill_pattern_labels(pp, shape, labels)
     return Sharing(labels.reshape(shape), pp.n_free, pl.spec, pl.order, pl.commuting, len(pl.out))
 
 
@@ -583,25 +703,88 @@ def _fill_pattern_labels(pp: _PatternPlan, shape: tuple, labels: np.ndarray) -> 
                     np.add(code, (grids[ja] == prefix[qa]) * w, out=code, casting="unsafe")
             np.take(table, code.reshape(-1), out=out[ci], mode="clip")  # no buffered copy (codes are in range)
         return
-    # many positions: per letter, code f_j (1 + the first earlier equal position) -> pattern -> label
-    dtype = np.int32
-    f, code, part = np.empty(sub, dtype), np.empty(sub, np.int64), np.empty(sub, dtype)
+    # many positions: per letter, the pattern of its positions inside the chunk (computed once) and, for each
+    # of them, the first position of the chunk's fixed prefix holding an equal index (a 1-D lookup per axis)
+    # index a small table (per prefix pattern) of the letter's pattern
+    code, part = np.empty(sub, np.int64), np.empty(sub, np.int32)
+    letters = [_LetterCodes(pos, lut, rows, t, shape, grids) for pos, lut, rows in pp.sym]
     for ci, prefix in enumerate(np.ndindex(*shape[:t])):
-        idx = dict(enumerate(prefix))
-        idx.update(grids)
         code.fill(0)
-        for (pos, lut, _), rad in zip(pp.sym, pp.radix):
-            part.fill(0)
-            for j in range(1, len(pos)):
-                f.fill(0)
-                for q in reversed(range(j)):
-                    np.copyto(f, q + 1, where=idx[pos[q]] == idx[pos[j]])
-                f *= factorial(j)
-                part += f
-            np.add(code, np.take(lut, part) * rad, out=code, casting="unsafe")
+        for lc, rad in zip(letters, pp.radix):
+            table = lc.table([prefix[p] for p in lc.head])
+            if lc.inner is None:  # every position of the letter is in the prefix: one pattern for the chunk
+                code += int(table[0]) * rad
+                continue
+            np.copyto(part, lc.inner)
+            if lc.head:
+                first = np.zeros(max(shape[p] for p in lc.tail), np.int32)
+                for q in reversed(range(len(lc.head))):
+                    first[prefix[lc.head[q]]] = q + 1
+                for p, w in zip(lc.tail, lc.weights):
+                    part += (first[:shape[p]] * w).reshape(grids[p].shape)
+            np.add(code, np.take(table, part) * rad, out=code, casting="unsafe")
         for p, stride in tstrides.items():
-            np.add(code, idx[p] * stride, out=code, casting="unsafe")
+            np.add(code, idx_of(p, prefix, grids) * stride, out=code, casting="unsafe")
         np.take(pp.label, code.reshape(-1), out=out[ci], mode="clip")
+
+
+def idx_of(p: int, prefix: tuple, grids: dict):
+    """The index along axis ``p``: fixed by the chunk's prefix, or the broadcast grid of the chunk's axis."""
+    return prefix[p] if p < len(prefix) else grids[p]
+
+
+class _LetterCodes:
+    """One symmetric letter of the many-positions pattern labelling, for chunks that fix the axes ``[0, t)``.
+
+    ``head``/``tail``: its positions in the prefix / in the chunk; ``inner``: the pattern (row of the chunk
+    positions' growth strings) of every chunk entry, times ``(len(head) + 1) ** len(tail)``; ``weights``: the
+    weight of each chunk position's first equal prefix position.  :meth:`table` maps ``inner + sum of weighted
+    first equal prefix positions`` to the letter's pattern, one small table per pattern of the prefix values.
+    """
+
+    def __init__(self, pos, lut, rows, t, shape, grids):
+        self.pos, self.lut, self.n = pos, lut, shape[pos[0]]
+        self.head, self.tail = [p for p in pos if p < t], [p for p in pos if p >= t]
+        h, c = len(self.head), len(self.tail)
+        self.weights = [(h + 1) ** j for j in range(c)]
+        self.tables = {}
+        self.inner = None
+        if c and len(_growth_rows(c, self.n)) * (h + 1) ** c > MAX_PATTERN_TABLE:
+            raise _NoPatterns
+        if c:
+            self.inner_rows = _growth_rows(c, self.n)
+            inner_lut = np.full(factorial(c), -1, np.int64)
+            inner_lut[_first_equal_codes(self.inner_rows)] = np.arange(len(self.inner_rows))
+            f, part = np.zeros(np.broadcast_shapes(*[grids[p].shape for p in self.tail]), np.int64), 0
+            for j in range(1, c):  # the f-code of the chunk positions, once for every chunk
+                f = np.zeros_like(f)
+                for q in reversed(range(j)):
+                    f[np.broadcast_to(grids[self.tail[q]] == grids[self.tail[j]], f.shape)] = q + 1
+                part = part + f * factorial(j)
+            inner = inner_lut[np.broadcast_to(part, f.shape)] * (h + 1) ** c
+            self.inner = inner.astype(np.int32)
+
+    def table(self, head_values: list) -> np.ndarray:
+        """(inner pattern, first equal prefix position of each chunk position) -> the letter's pattern."""
+        key = tuple(head_values.index(v) for v in head_values)  # the prefix's equality pattern
+        if key not in self.tables:
+            h, c = len(self.head), len(self.tail)
+            order = {p: i for i, p in enumerate(self.pos)}
+            if not c:
+                values = np.array([key], np.int64)
+            else:
+                firsts = np.indices((h + 1,) * c).reshape(c, -1)[::-1].T  # combo index = sum first_j (h+1)^j
+                n_in, n_f = len(self.inner_rows), len(firsts)
+                head = np.array(key, np.int64)
+                tailv = np.where(firsts[None] > 0, head[np.maximum(firsts - 1, 0)][None] if h else 0,
+                                 h + self.inner_rows[:, None, :])  # (inner, combos, c): equal prefix value, or new
+                values = np.empty((n_in, n_f, len(self.pos)), np.int64)
+                values[:, :, [order[p] for p in self.head]] = head
+                values[:, :, [order[p] for p in self.tail]] = tailv
+                values = values.reshape(n_in * n_f, -1)
+            pat = self.lut[_first_equal_codes(values)]
+            self.tables[key] = np.where(pat >= 0, pat, 0)  # int64; impossible combinations are never read
+        return self.tables[key]
 
 
 def sharing(spec: str, order: int = 1, commuting: bool = False, depends: dict | None = None,
@@ -674,8 +857,9 @@ def sharing_from_generators(n_points: int, generators, order: int = 1, *, equiva
 
     For groups no letter describes.  The coefficient tensor has shape
     ``order * (n_points,)``, with one more leading ``(n_points,)`` axis when
-    ``equivariant`` (the output is acted on like the input).  Labelled by
-    union-find over the generators, whatever the group.
+    ``equivariant`` (the output is acted on like the input).  Labelled from the
+    group's elements when the group is small (:func:`element_labels`), else by
+    union-find over the generators.
 
     >>> sharing_from_generators(4, [[1, 0, 3, 2]], order=1).labels.tolist()  # swap within two pairs
     [0, 0, 1, 1]

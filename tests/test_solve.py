@@ -381,3 +381,88 @@ def test_pattern_labels_refuse_other_groups():
     assert pattern_labels("ab->ab", a=3, b=2).n_free == 4
     with pytest.raises(PermsymError, match=r"sizes: expected every letter of 'a->a' to carry its full symmetric"):
         pattern_labels("a->a", a=cyclic(3))
+
+
+# ----- the fast labellings give exactly the union-find labels -----
+
+ELEMENT_CASES = [
+    ("a->", 4, False, dict(a=cyclic(5))),
+    ("a->", 3, False, dict(a=dihedral(6))),
+    ("a->a", 2, False, dict(a=dihedral(4))),
+    ("a->a", 0, False, dict(a=cyclic(4))),
+    ("a->a", 3, True, dict(a=cyclic(4))),          # slot swaps with an output axis in the lead
+    ("aa->aa", 1, False, dict(a=cyclic(4))),
+    ("ab->ab", 2, False, dict(a=3, b=cyclic(3))),  # a symmetric letter next to a cyclic one
+    ("ab->b", 1, True, dict(a=dihedral(3), b=trivial(2))),
+    ("aH->aH", 2, False, dict(a=cyclic(3), H=2)),
+]
+
+
+@pytest.mark.parametrize("spec, order, commuting, sizes", ELEMENT_CASES,
+                         ids=[f"{c[0]}-{c[1]}-{'comm' if c[2] else 'plain'}" for c in ELEMENT_CASES])
+def test_element_labels_equal_union_find(spec, order, commuting, sizes):
+    from permsym.solve import element_labels
+
+    prob = problem(spec, order=order, commuting=commuting, **sizes)
+    labels = element_labels(prob)
+    assert labels is not None, "a small group: labelled from its elements"
+    assert np.array_equal(labels, union_find(prob.size, prob.images()))
+    assert np.array_equal(sharing(spec, order, commuting, **sizes).labels.ravel(), labels)
+
+
+def test_element_labels_from_raw_generators_equal_union_find():
+    from permsym.solve import Problem, element_labels, group_elements
+
+    gens = np.array([np.roll(np.arange(6), 2), [1, 0, 2, 3, 5, 4]])
+    assert len(group_elements(gens)) == 12  # a rotation by 2 (order 3) and two disjoint swaps (order 2)
+    for order, equivariant in [(1, False), (2, True), (3, False)]:
+        out = gens if equivariant else np.zeros((2, 1), np.int64)
+        prob = Problem("raw", (6,) if equivariant else (), (6,), order, False, out, gens)
+        assert np.array_equal(element_labels(prob), union_find(prob.size, prob.images()))
+        assert np.array_equal(sharing_from_generators(6, gens, order, equivariant=equivariant).labels.ravel(),
+                              element_labels(prob))
+
+
+def test_element_labels_leave_large_groups_and_slot_swaps_of_invariants_to_union_find():
+    from permsym.solve import element_labels, group_elements
+
+    s5 = permsym.symmetric(5)
+    assert len(group_elements(s5.generators)) == 120
+    assert group_elements(s5.generators, max_elements=100) is None
+    assert element_labels(problem("a->", order=2, a=s5)) is None  # 120 elements: more than 16 per leading index
+    assert element_labels(problem("a->", order=2, commuting=True, a=cyclic(4))) is None
+    expected = union_find(16, problem("a->", order=2, commuting=True, a=cyclic(4)).images())
+    assert np.array_equal(sharing("a->", 2, True, a=cyclic(4)).labels.ravel(), expected)
+
+
+@pytest.mark.parametrize("spec, letters", [("aa->aa", "a"), ("a->", "a"), ("aab->b", "ab"), ("aH->aH", "aH")])
+def test_pattern_labels_for_letters_on_many_axes_equal_union_find(spec, letters, monkeypatch):
+    """The per-letter path (a letter on more axes than the pair table allows), with small chunks so that the
+    chunks fix a prefix of the axes: forced here by shrinking the tables, it runs for real from 8 axes on."""
+    import permsym.solve as solve
+
+    monkeypatch.setattr(solve, "CHUNK", 50)
+    monkeypatch.setattr(solve, "MAX_PATTERN_TABLE", 2**12)
+    letter_codes, built = solve._LetterCodes, []
+    monkeypatch.setattr(solve, "_LetterCodes", lambda *args: built.append(1) or letter_codes(*args))
+    checked = 0
+    for order in range(1, 8):
+        for commuting in (False, True):
+            for values in [(2,) * len(letters), (3,) * len(letters), (4,) + (2,) * (len(letters) - 1)]:
+                pl = solve.plan(spec, order, commuting, None, **dict(zip(letters, values)))
+                if not 100 <= pl.size <= 20_000:
+                    continue
+                got = solve._pattern_sharing(pl)
+                if got is None:
+                    continue
+                prob = solve._problem(pl, 10**8)
+                assert np.array_equal(got.labels.ravel(), union_find(prob.size, prob.images())), (order, commuting)
+                checked += 1
+    assert checked >= 3 and len(built) >= 2, "the per-letter path ran"
+
+
+def test_pattern_labels_for_a_letter_on_eight_axes():
+    s = sharing("aa->aa", order=3, a=3)  # 8 axes of a: the per-letter path at its real thresholds
+    prob = problem("aa->aa", order=3, a=3)
+    assert np.array_equal(s.labels.ravel(), union_find(prob.size, prob.images()))
+    assert s.n_free == partitions_into_at_most(8, 3)
