@@ -158,3 +158,29 @@ def test_evaluate_refuses_a_checkpoint_of_another_task(tmp_path):
     with pytest.raises(PermsymError, match=r"expected a checkpoint of task 'kg', got one of 'pinv'"):
         main(["evaluate", "--checkpoint", str(tmp_path / "p.pt")])
 
+
+
+def test_scaling_counts_memory_that_grows_with_the_square_of_the_entities():
+    from permsym.tasks.kg.study import scaling
+
+    rows = {(r["model"], r["n_entities"]): r for r in scaling((32, 64), log=lambda line: None)["rows"]}
+    assert all(r["seconds_per_step"] > 0 and r["memory_mb"] > 0 for r in rows.values())
+    assert rows["EinNet", 64]["memory_mb"] > 3 * rows["EinNet", 32]["memory_mb"]
+    assert rows["ComplEx", 64]["memory_mb"] < 2 * rows["ComplEx", 32]["memory_mb"]
+
+
+def test_relation_importance_and_rule_confidence():
+    from permsym.tasks.kg import rules
+
+    d = training.load("nations")
+    torch.manual_seed(0)
+    model = base.build_model(training.einnet_spec("nations", width=8, heads=2, stacks=1), training.MODELS)
+    imp = rules.relation_importance(model, d, 0)
+    assert len(imp["drop"]) == d.n_relations and imp["full"] < 0
+    drops = list(imp["drop"].values())
+    assert drops == sorted(drops, reverse=True)
+    c, n = rules.confidence(d, d.relations[0], d.relations[1], d.relations[2])
+    assert 0 <= c <= 1 and n > 0
+    c, n = rules.converse_confidence(d, d.relations[0], d.relations[0])
+    x = d.graph(d.train)[0][..., 0]
+    assert n == int(x.sum()) and c == pytest.approx(float((x * x.T).sum()) / n)

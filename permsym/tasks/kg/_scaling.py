@@ -1,22 +1,20 @@
-"""One timed training step on a random graph, run in a fresh process by :func:`permsym.tasks.kg.study.scaling`."""
+"""One timed training step on a random graph, for :func:`permsym.tasks.kg.study.scaling`.
+
+Memory is counted, not sampled: the bytes of every tensor autograd saves for the backward pass
+(each storage once), plus four copies of the parameters (weights, gradients, Adam's two moments).
+"""
 
 from __future__ import annotations
 
-import resource
 import time
 from dataclasses import dataclass
 
 RELATIONS, DENSITY, STEPS = 25, 0.08, 3
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
-
-
 @dataclass(frozen=True)
 class Step:
-    """``Step(model, n)()`` -> (seconds per training step, peak memory above the start in MB)."""
+    """``Step(model, n)()`` -> (seconds per training step, memory of a step in MB)."""
 
     model: str
     n: int
@@ -55,7 +53,16 @@ class Step:
             def step():
                 return torch.nn.functional.cross_entropy(net.score_t(hr), triples[:128, 2])
         opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-        before = _rss_mb()
+        saved = {}
+
+        def pack(t):
+            saved[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
+            return t
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            step()
+        state = 4 * sum(p.numel() * p.element_size() for p in net.parameters())
+        mb = (sum(saved.values()) + state) / 2**20
         seconds = []
         for i in range(STEPS + 1):
             t = time.perf_counter()
@@ -64,5 +71,4 @@ class Step:
             opt.step()
             if i:  # the first step warms up
                 seconds.append(time.perf_counter() - t)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return sum(seconds) / len(seconds), max(peak - before, 0.0)
+        return sum(seconds) / len(seconds), mb

@@ -1,49 +1,43 @@
-"""Reading a rule off a trained model: which two facts about a third person drive a prediction.
+"""Reading rules: which relations a trained model leans on, and how often a rule holds in the data.
 
-For a query ``(B, r3, ?)`` answered ``C``, the gradient of the model's log-probability of ``C``
-with respect to the input graph says how much each known fact mattered. A rule of the form
-``r1(A, B) and r2(A, C) give r3(B, C)`` uses two facts about a third person ``A``; for each ``A``
-the *path* ``B <- A -> C`` scores the sum of the gradients of its two facts, and the best path
-names the pair ``(r1, r2)`` the model leaned on. :func:`driving_pairs` counts those pairs over
-the test queries of one relation; :func:`confidence` checks the rule in the data.
+- :func:`relation_importance`: remove every fact of one relation from the input and measure how
+  much the model's belief in the true answers of another relation falls (an intervention, not a
+  gradient), for each relation.
+- :func:`confidence`: how often ``r1(A, B) and r2(A, C)`` is followed by ``r3(B, C)`` in the
+  training graph: the count the ``aaH`` pooling's matrix product computes.
 """
 
 from __future__ import annotations
-
-from collections import Counter
 
 import torch
 
 from .data import KGData, log_scores
 
 
-def path_saliency(model, data: KGData, x: torch.Tensor, head: int, relation: int, tail: int) -> torch.Tensor:
-    """``(N,)``: for each person ``A``, the gradient of log P(tail | head, relation) summed over the
-    two facts ``X[A, head, :]`` and ``X[A, tail, :]`` that are known (gradient times input)."""
-    x = x.clone().requires_grad_(True)
-    _, tail_scores = log_scores(model, x)
-    tail_scores[head, tail, relation].backward()
-    g = (x.grad * x)[0].detach()  # (N, N, R): only facts that are there
-    s = g[:, head].sum(-1) + g[:, tail].sum(-1)
-    s[[head, tail]] = float("-inf")
-    return s
+@torch.no_grad()
+def relation_importance(model, data: KGData, relation: int) -> dict:
+    """How much each relation of the input drives the predictions of ``relation``.
 
-
-def driving_pairs(model, data: KGData, relation: int, limit: int = 40) -> Counter:
-    """Counter of ``(r1, r2)`` names over (at most ``limit``) test triples of ``relation``: the pair
-    of the best path ``r1(A, B), r2(A, C)`` behind each prediction (input graph: train + valid)."""
-    x = data.graph(data.train, data.valid)
-    known = x[0]
-    counts = Counter()
+    For the test triples of ``relation`` (input graph: train + valid), the mean log-probability
+    of the true tail, first with the whole input, then with every fact of one relation ``r``
+    removed from it: ``{"full": float, "drop": {name of r: loss of mean log-probability}}``.
+    """
     was = model.training
     model.eval()
-    for h, r, t in data.test[data.test[:, 1] == relation][:limit].tolist():
-        a = int(path_saliency(model, data, x, h, r, t).argmax())
-        r1, r2 = known[a, h].nonzero().flatten(), known[a, t].nonzero().flatten()
-        if len(r1) and len(r2):
-            counts[(data.relations[int(r1[0])], data.relations[int(r2[0])])] += 1
+    x = data.graph(data.train, data.valid)
+    h, _, t = data.test[data.test[:, 1] == relation].T
+
+    def mean_log_prob(graph):
+        return float(log_scores(model, graph)[1][h, t, relation].mean())
+
+    full = mean_log_prob(x)
+    drop = {}
+    for r, name in enumerate(data.relations):
+        cut = x.clone()
+        cut[..., r] = 0
+        drop[name] = full - mean_log_prob(cut)
     model.train(was)
-    return counts
+    return {"full": full, "drop": dict(sorted(drop.items(), key=lambda kv: -kv[1]))}
 
 
 def confidence(data: KGData, r1: str, r2: str, r3: str) -> tuple[float, int]:
@@ -55,3 +49,12 @@ def confidence(data: KGData, r1: str, r2: str, r3: str) -> tuple[float, int]:
     m.fill_diagonal_(0)
     support = int(m.sum())
     return (float((m * x[:, :, i3]).sum()) / support if support else float("nan")), support
+
+
+def converse_confidence(data: KGData, r: str, r3: str) -> tuple[float, int]:
+    """In the training graph: the share of pairs with ``r(C, B)`` for which ``r3(B, C)`` holds (a
+    one-step rule through the converse), and how many such pairs there are."""
+    x = data.graph(data.train)[0]
+    a, b = x[:, :, data.relations.index(r)], x[:, :, data.relations.index(r3)]
+    support = int(a.sum())
+    return (float((a.T * b).sum()) / support if support else float("nan")), support
