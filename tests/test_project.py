@@ -33,6 +33,15 @@ def test_environment_yml_matches_pyproject():
     )
 
 
+def test_environment_yml_installs_the_use_case_extras():
+    """Binder runs the knowledge-graph and ARC chapters: the [kg] and [arc] extras are in its pip section."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = [_requirement(r) for name in ("kg", "arc") for r in project["optional-dependencies"][name]]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    assert set(extras) <= {_requirement(r) for r in pip if not r.startswith("-e")}
+
+
 def test_dev_requirements_pin_cpu_torch_without_local_tag():
     pins = (ROOT / "requirements" / "dev.txt").read_text().splitlines()
     assert "torch==2.13.0" in pins, "requirements/dev.txt must pin torch==2.13.0 (no +cpu tag)"
