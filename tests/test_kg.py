@@ -14,6 +14,7 @@ from permsym.tasks import base  # noqa: E402
 from permsym.tasks.kg import training  # noqa: E402
 from permsym.tasks.kg.__main__ import main  # noqa: E402
 from permsym.tasks.kg.data import log_scores  # noqa: E402
+from permsym.tasks.kg.models import N_RELATIONS  # noqa: E402
 from permsym.tasks.kg.evaluate import ScoreTable, prior_table, pykeen_table, rank_metrics, with_prior  # noqa: E402
 from permsym.testing import assert_equivariant  # noqa: E402
 
@@ -25,6 +26,7 @@ SIZES = {"kinships": (104, 25, 8544, 1068, 1074), "umls": (135, 46, 5216, 652, 6
 def test_datasets_have_the_published_sizes_and_disjoint_splits(name):
     d = training.load(name)
     assert (d.n_entities, d.n_relations, len(d.train), len(d.valid), len(d.test)) == SIZES[name]
+    assert N_RELATIONS[name] == d.n_relations
     sets = [set(map(tuple, s.tolist())) for s in (d.train, d.valid, d.test)]
     assert sum(map(len, sets)) == len(sets[0] | sets[1] | sets[2]), "a triple is in two splits"
 
@@ -184,3 +186,17 @@ def test_relation_importance_and_rule_confidence():
     c, n = rules.converse_confidence(d, d.relations[0], d.relations[0])
     x = d.graph(d.train)[0][..., 0]
     assert n == int(x.sum()) and c == pytest.approx(float((x * x.T).sum()) / n)
+
+
+def test_unwritable_out_is_refused_before_training(tmp_path):
+    with pytest.raises(PermsymError, match=r"--out: expected a \.pt file"):
+        _train(tmp_path, "a.json")
+    assert not list(tmp_path.iterdir())
+
+
+def test_resume_refuses_another_experiment(tmp_path):
+    out = tmp_path / "a.pt"
+    e = training.experiment("nations", "quick").replace(steps=4, checkpoint_every=2)
+    base.train(training.TASK, e, progress=False, checkpoint=out.with_name("a.partial.pt"))
+    with pytest.raises(PermsymError, match="another"):
+        _train(tmp_path, "a.pt", ["--seed", "3", "--resume"])

@@ -28,7 +28,8 @@ from .. import base
 from .baselines import GRIDS, train_one
 from .data import PROTOCOLS
 from .evaluate import einnet_table, prior_table, pykeen_table, rank_metrics, with_prior
-from .training import NO_PRODUCT, TASK, experiment, load
+from .models import NO_PRODUCT
+from .training import TASK, experiment, load
 
 #: Per budget: the seeds per dataset (EinNet and baselines), the share of each baseline's epochs
 #: (:data:`GRIDS`), how many settings of each grid are tried, and whether the ablation runs.

@@ -1,13 +1,12 @@
 """Training the EinNet on a knowledge graph: the task, the budgets, scoring, the pooling ablation.
 
 - :data:`TASK` and :data:`CONFIGS` (for :func:`permsym.tasks.base.train`, ``save`` and ``load``):
-  an experiment's ``data`` names the dataset and the held-out share of the post's training
-  scheme; its ``model`` is an :class:`permsym.EinNet` of type ``aaH`` with ``R`` input and ``2R``
-  output channels (:func:`einnet_spec`).
+  an experiment's ``data`` names the dataset, the held-out share of the post's training scheme
+  and what the model learns from; its ``model`` is an ``aaH`` EinNet
+  (:func:`permsym.tasks.kg.models.einnet_spec`). :func:`experiment` makes one for any dataset.
 - :func:`loss_fn`: head plus tail cross-entropy of the held-out triples.
 - :func:`evaluate`: PyKEEN's ranking metrics of a trained model under a protocol, and the same
   with the pair prior (:func:`permsym.tasks.kg.evaluate.with_prior`).
-- :data:`NO_PRODUCT`: the pooling without the matrix product, for the ablation.
 """
 
 from __future__ import annotations
@@ -18,19 +17,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...einnet import EinNet
-from ...einsum_pooling import EinPoolAA
 from ...errors import PermsymError
 from ...train import TrainConfig
 from .. import base
 from .data import DATASETS, PROTOCOLS, KGData
 from .data import load as _load
 from .evaluate import einnet_table, rank_metrics, with_prior
+from .models import MODELS, einnet_spec
 
 NAME = "kg"
-MODELS = {"einnet": EinNet}
-#: The ``aaH`` pooling without its matrix product ``abH,bcH->acH`` (the ablation).
-NO_PRODUCT = [op for op in EinPoolAA.OPS if op != "abH,bcH->acH"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -58,34 +53,24 @@ def loss_fn(model: nn.Module, batch) -> torch.Tensor:
 TASK = base.Task(NAME, MODELS, make_data, loss_fn)
 
 
-def einnet_spec(dataset: str, width: int = 64, heads: int = 16, stacks: int = 3, ops=None) -> dict:
-    """The model spec of an ``aaH`` EinNet for ``dataset`` (its relations give the channels)."""
-    if dataset not in DATASETS:
-        raise PermsymError(f"dataset: expected one of {list(DATASETS)}, got {dataset!r}")
-    r = load(dataset).n_relations
-    spec = {"name": "einnet", "type_string": "aaH", "in_features": r, "out_features": 2 * r, "width": width,
-            "heads": heads, "stacks": stacks, "backbone": "revised"}
-    if ops is not None:
-        spec["ops"] = list(ops)
-    return spec
-
-
 def experiment(dataset: str = "kinships", budget: str = "quick", fit_on: str = "train", **model) -> base.Experiment:
     """The budget's experiment on ``dataset``; ``model`` overrides entries of :func:`einnet_spec`.
 
     ``fit_on="train+valid"``: the same run (its steps chosen with validation on the train-only
     run) learning from the validation triples too, for the post's protocol.
     """
-    if budget not in CONFIGS:
-        raise PermsymError(f"budget: expected one of {list(CONFIGS)}, got {budget!r}")
+    if budget not in TRAIN:
+        raise PermsymError(f"budget: expected one of {list(TRAIN)}, got {budget!r}")
+    if dataset not in DATASETS:
+        raise PermsymError(f"dataset: expected one of {list(DATASETS)}, got {dataset!r}")
     return base.Experiment(NAME, {"dataset": dataset, "holdout": HOLDOUT, "fit_on": fit_on},
-                           einnet_spec(dataset, **model), CONFIGS[budget])
+                           einnet_spec(dataset, **model), TRAIN[budget])
 
 
 HOLDOUT = 0.1
-#: The two budgets: one graph per step (the post's random split), AdamW with weight decay, a
-#: cosine schedule; validated every ``eval_every`` steps on the validation triples.
-CONFIGS = {
+#: The two budgets' training: one graph per step (the post's random split), AdamW with weight
+#: decay, a cosine schedule; validated every ``eval_every`` steps on the validation triples.
+TRAIN = {
     "quick": TrainConfig(steps=300, lr=2e-3, batch_size=1, weight_decay=0.1, eval_every=100, schedule="cosine"),
     "full": TrainConfig(steps=800, lr=1.5e-3, batch_size=1, weight_decay=0.1, eval_every=100, schedule="cosine",
                         checkpoint_every=200),
@@ -106,3 +91,7 @@ def evaluate(model: nn.Module, e: base.Experiment, protocol: str) -> dict:
     table = einnet_table(model, data, protocol)
     return {"dataset": data.name, "protocol": protocol, **rank_metrics(table, data, protocol),
             "with_prior": rank_metrics(with_prior(table, data, protocol), data, protocol)}
+
+
+#: The chapter's two budgets on Kinships, as experiments.
+CONFIGS = {budget: experiment("kinships", budget) for budget in TRAIN}
