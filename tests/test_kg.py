@@ -200,3 +200,14 @@ def test_resume_refuses_another_experiment(tmp_path):
     base.train(training.TASK, e, progress=False, checkpoint=out.with_name("a.partial.pt"))
     with pytest.raises(PermsymError, match="another"):
         _train(tmp_path, "a.pt", ["--seed", "3", "--resume"])
+
+
+def test_two_step_rules_agree_with_the_single_shape_confidence():
+    from permsym.tasks.kg import rules
+
+    d = training.load("nations")
+    found = rules.two_step_rules(d, d.relations[3], min_support=1, top=2000)
+    conf = [r for r in found if r[2] == "r1(A, B), r2(A, C)"]
+    c, support, _, r1, r2 = conf[0]
+    assert (c, support) == pytest.approx(rules.confidence(d, r1, r2, d.relations[3]))
+    assert [r[0] for r in found] == sorted((r[0] for r in found), reverse=True)

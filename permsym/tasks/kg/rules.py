@@ -4,7 +4,9 @@
   much the model's belief in the true answers of another relation falls (an intervention, not a
   gradient), for each relation.
 - :func:`confidence`: how often ``r1(A, B) and r2(A, C)`` is followed by ``r3(B, C)`` in the
-  training graph: the count the ``aaH`` pooling's matrix product computes.
+  training graph: the count the ``aaH`` pooling's matrix product computes;
+  :func:`two_step_rules`: the strongest such rules of every shape;
+  :func:`converse_confidence`: the one-step rule ``r(C, B) => r3(B, C)``.
 """
 
 from __future__ import annotations
@@ -58,3 +60,28 @@ def converse_confidence(data: KGData, r: str, r3: str) -> tuple[float, int]:
     a, b = x[:, :, data.relations.index(r)], x[:, :, data.relations.index(r3)]
     support = int(a.sum())
     return (float((a.T * b).sum()) / support if support else float("nan")), support
+
+
+#: The two-step rule shapes ``r1, r2 => r3(B, C)`` through a third person ``A``.
+SHAPES = {"r1(B, A), r2(A, C)": lambda a, b: a @ b, "r1(A, B), r2(A, C)": lambda a, b: a.T @ b,
+          "r1(B, A), r2(C, A)": lambda a, b: a @ b.T}
+
+
+def two_step_rules(data: KGData, r3: str, min_support: int = 100, top: int = 5) -> list:
+    """The strongest rules ``r1, r2 => r3(B, C)`` in the training graph, over every shape of
+    :data:`SHAPES` and pair of relations with at least ``min_support`` premises (B != C).
+
+    Returns up to ``top`` tuples ``(confidence, support, shape, r1, r2)``, the most confident first.
+    """
+    x = data.graph(data.train)[0].permute(2, 0, 1)  # (R, N, N)
+    target = x[data.relations.index(r3)]
+    found = []
+    for shape, premise in SHAPES.items():
+        for i, r1 in enumerate(data.relations):
+            for j, r2 in enumerate(data.relations):
+                m = premise(x[i], x[j])
+                m.fill_diagonal_(0)
+                support = int(m.sum())
+                if support >= min_support:
+                    found.append((float((m * target).sum()) / support, support, shape, r1, r2))
+    return sorted(found, reverse=True)[:top]
