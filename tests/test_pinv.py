@@ -11,7 +11,7 @@ from permsym import PermsymError
 from permsym.tasks import base
 from permsym.tasks.pinv import training
 from permsym.tasks.pinv.__main__ import main
-from permsym.tasks.pinv.data import SCALE, PinvData, pinv_target, residual, sample
+from permsym.tasks.pinv.data import SCALE, PinvData, newton_schulz, pinv_target, residual, sample
 from permsym.tasks.pinv.models import chapter_models, einnet, matched_mlp, mlp
 from permsym.testing import assert_equivariant
 from permsym.train import TrainConfig
@@ -310,3 +310,12 @@ def test_quick_samples_reproduce_the_pre_port_numbers_bit_for_bit(monkeypatch):
             assert new["train_residual"] == old["train_residual"], where
             assert new["curve"]["step"] == old["curve"]["step"], where
             assert new["curve"]["train_residual"] == old["curve"]["train_residual"], where
+
+
+def test_newton_schulz_is_ab_equivariant_and_converges():
+    a, _ = sample(6, seed=5)
+    assert_equivariant(lambda x: newton_schulz(x, 3), "ab", a.double())
+    errors = [residual(newton_schulz(a, k).float(), a) for k in range(0, 10)]
+    assert all(e1 < e0 for e0, e1 in zip(errors[2:], errors[3:])) and errors[-1] < 1e-5
+    with pytest.raises(PermsymError, match="steps: expected an int >= 0"):
+        newton_schulz(a, -1)

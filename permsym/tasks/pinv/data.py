@@ -12,6 +12,7 @@ absolute entry of :math:`\hat F A^\top - I` (:func:`residual`: zero for the exac
   :func:`permsym.fit` needs, and the test split is scored only after training
   (:func:`permsym.tasks.pinv.training.test_residual`).
 - :func:`predict`: a model's ``(A^+)^T`` (the network is trained on ``SCALE`` times the target).
+- :func:`newton_schulz`: the classical iteration, the reference a learned model is measured against.
 """
 
 from __future__ import annotations
@@ -75,6 +76,26 @@ def residual(pred: torch.Tensor, a: torch.Tensor) -> float:
         raise PermsymError(f"pred: expected the shape of a, (n, rows, cols) = {tuple(a.shape)}, got {tuple(pred.shape)}")
     eye = torch.eye(a.shape[1], dtype=a.dtype)
     return (pred @ a.transpose(1, 2) - eye).abs().mean().item()
+
+
+def newton_schulz(a: torch.Tensor, steps: int) -> torch.Tensor:
+    r"""``steps`` Newton-Schulz iterations towards :math:`F(A) = (A^+)^\top`: the non-learned reference.
+
+    In terms of :math:`F`, the iteration :math:`X \leftarrow X(2I - AX)` for :math:`A^+` reads
+    :math:`Y \leftarrow 2Y - Y A^\top Y`, one ``abH`` order-3 term (``ab,cb,cd->ad``) and a
+    residual; it starts from :math:`Y_0 = A / \sigma_{\max}(A)^2`, which makes it converge for
+    every matrix of full row rank. Shapes: ``(n, rows, cols) -> (n, rows, cols)``, in float64.
+
+    >>> a, y = sample(3)
+    >>> residual(newton_schulz(a, 10).float(), a) < 1e-6
+    True
+    """
+    _int("steps", steps, low=0)
+    a = a.double()
+    y = a / torch.linalg.matrix_norm(a, ord=2)[:, None, None] ** 2
+    for _ in range(steps):
+        y = 2 * y - y @ a.transpose(1, 2) @ y
+    return y
 
 
 def predict(model: nn.Module, a: torch.Tensor) -> torch.Tensor:
