@@ -164,6 +164,32 @@ def train(task: Task, experiment: Experiment, *, device=None, progress: bool = T
     return model, history
 
 
+def train_and_save(task: Task, experiment: Experiment, out, *, command: str, seeds: dict, device=None,
+                   progress: bool = True, resume: bool = False, partial: bool = True):
+    """What every ``train`` command does: train, write ``out`` with its provenance, drop the partial file.
+
+    ``out`` must already be checked by :func:`writable`. With ``partial``, checkpoints go to
+    ``<out>.partial.pt`` during the run (continued by ``resume``) and are removed at the end.
+    Returns ``(model, history, record)``, the model on the CPU.
+    """
+    import torch
+
+    out = Path(out)
+    partial_path = out.with_name(out.stem + ".partial.pt")
+    note = resume_note(partial_path, resume)
+    if note:
+        print(note, file=sys.stderr)
+    dev = torch.device("cpu") if device is None else device
+    start = time.perf_counter()
+    model, history = train(task, experiment, device=dev, progress=progress,
+                           checkpoint=partial_path if partial else None, resume=resume)
+    record = provenance(command, seeds, dev, time.perf_counter() - start)
+    model = model.cpu()
+    save(out, model, experiment, history, record)
+    partial_path.unlink(missing_ok=True)
+    return model, history, record
+
+
 def _resumable(experiment: Experiment) -> dict:
     """The experiment without the entries a resumed run may change (see :mod:`permsym.checkpoint`)."""
     from ..checkpoint import MAY_CHANGE_ON_RESUME
@@ -398,4 +424,4 @@ def device_of(name: str | None):
 
 __all__ = ["Experiment", "Task", "add_common", "build_model", "command_line", "describe", "device_of", "git_commit",
            "load", "load_or_run", "n_parameters", "provenance", "read_json", "resume_note", "run_main", "save",
-           "set_threads", "train", "writable", "write_json"]
+           "set_threads", "train", "train_and_save", "writable", "write_json"]

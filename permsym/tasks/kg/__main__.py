@@ -62,17 +62,9 @@ def _train(args, argv) -> dict:
     e = experiment(args.dataset, args.budget, fit_on=args.fit_on)
     e = e.replace(**{k: v for k, v in (("steps", args.steps), ("seed", args.seed)) if v is not None})
     out = base.writable(args.out or f"kg-{args.dataset}-{args.budget}.pt", "--out", suffix=".pt")
-    partial = out.with_name(out.stem + ".partial.pt")
-    note = base.resume_note(partial, args.resume)
-    if note:
-        print(note, file=sys.stderr)
-    dev = base.device_of(args.device)
-    start = time.perf_counter()
-    model, history = base.train(TASK, e, device=dev, progress=not args.no_progress, checkpoint=partial,
-                                resume=args.resume)
-    record = base.provenance(base.command_line(MODULE, argv), seeds(e), dev, time.perf_counter() - start)
-    base.save(out, model.cpu(), e, history, record)
-    partial.unlink(missing_ok=True)
+    model, history, record = base.train_and_save(TASK, e, out, command=base.command_line(MODULE, argv),
+                                                 seeds=seeds(e), device=base.device_of(args.device),
+                                                 progress=not args.no_progress, resume=args.resume)
     valid = {k: v[-1] for k, v in history["eval"].items() if k != "step" and v}
     return {"checkpoint": str(out), "dataset": args.dataset, "n_parameters": base.n_parameters(model),
             "steps": history["step"][-1], "final_loss": history["loss"][-1], "valid": valid,

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 from ...errors import PermsymError
 from .. import base
@@ -60,17 +59,9 @@ def _train(args, argv) -> dict:
     e = model_spec(CONFIGS[args.budget], args.model)
     e = e.replace(**{k: v for k, v in (("steps", args.steps), ("seed", args.seed)) if v is not None})
     out = base.writable(args.out or f"pinv-{args.model}-{args.budget}.pt", "--out", suffix=".pt")
-    partial = out.with_name(out.stem + ".partial.pt")
-    note = base.resume_note(partial, args.resume)
-    if note:
-        print(note, file=sys.stderr)
-    dev = base.device_of(args.device)
-    start = time.perf_counter()
-    model, history = base.train(TASK, e, device=dev, progress=not args.no_progress, checkpoint=partial,
-                                resume=args.resume)
-    record = base.provenance(base.command_line(MODULE, argv), seeds(e), dev, time.perf_counter() - start)
-    base.save(out, model, e, history, record)
-    partial.unlink(missing_ok=True)
+    model, history, record = base.train_and_save(TASK, e, out, command=base.command_line(MODULE, argv),
+                                                 seeds=seeds(e), device=base.device_of(args.device),
+                                                 progress=not args.no_progress, resume=args.resume)
     valid = {k: v[-1] for k, v in history["eval"].items() if k != "step" and v}
     return {"checkpoint": str(out), "model": e.model, "n_parameters": base.n_parameters(model),
             "steps": history["step"][-1], "final_loss": history["loss"][-1], "valid": valid,

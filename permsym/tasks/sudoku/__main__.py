@@ -90,18 +90,10 @@ def _train(args, argv) -> dict:
     e = e.replace(data=data, **train)
     out = Path(args.out or f"sudoku-{args.model}-{args.budget}-{e.data['train_puzzles']}.pt")
     base.writable(out, "--out", suffix=".pt")
-    partial = out.with_name(out.stem + ".partial.pt")
-    note = base.resume_note(partial, args.resume)
-    if note:
-        print(note, file=sys.stderr)
-    start = time.perf_counter()
-    model, history = base.train(TASK, e, device=base.device_of(args.device), progress=not args.no_progress,
-                                checkpoint=partial if e.train.checkpoint_every else None, resume=args.resume)
     seeds = {"train": e.train.seed, "train_puzzles": e.data["seed"], "valid_puzzles": "valid split, seed 0"}
-    record = base.provenance(base.command_line(MODULE, argv), seeds, base.device_of(args.device),
-                             time.perf_counter() - start)
-    base.save(out, model, e, history, record)
-    partial.unlink(missing_ok=True)
+    model, history, _ = base.train_and_save(TASK, e, out, command=base.command_line(MODULE, argv), seeds=seeds,
+                                            device=base.device_of(args.device), progress=not args.no_progress,
+                                            resume=args.resume, partial=bool(e.train.checkpoint_every))
     return {"checkpoint": str(out), "n_parameters": base.n_parameters(model), "steps": history["step"][-1],
             "final_loss": history["loss"][-1], "train_seconds": round(history["seconds"][-1], 1),
             "valid": evaluate(model.cpu(), *valid_set(e.data["difficulty"], e.data["valid_puzzles"]),
