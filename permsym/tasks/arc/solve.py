@@ -38,7 +38,9 @@ class SolveConfig:
     columns jointly; square grids), ``"abc-invariant"`` (one colour per grid: 1x1 answers) or
     ``"colour"`` (colours only, cells fixed: grids of one shape). ``check_every``: iterations
     between checks of the demonstrations (the stopping rule). ``fix_created``: the colours the
-    demonstrations draw (:func:`.data.created_colours`) are named, not permuted.
+    demonstrations draw (:func:`.data.created_colours`) are named, not permuted. ``stop``: stop
+    at the first check that reproduces the demonstrations (off: train the whole budget, to see
+    what longer training does).
     """
 
     model: str = "abc"
@@ -51,6 +53,7 @@ class SolveConfig:
     check_every: int = 10
     dtype: str = "float32"
     fix_created: bool = False
+    stop: bool = True
 
     def replace(self, **changes) -> "SolveConfig":
         return dataclasses.replace(self, **changes)
@@ -125,7 +128,7 @@ def solve(task: ArcTask, config: SolveConfig = GENERIC, seed: int = 0, *, trace:
                 rows.append({"iteration": it, "loss": loss_value,
                              "demos": demos_solved, "test": all(tests)})
             net.train()
-            if demos_solved or it == config.iterations:
+            if (demos_solved and config.stop) or it == config.iterations:
                 break
         opt.zero_grad()
         loss = sum(F.cross_entropy(net(x).reshape(-1, 10), y.reshape(-1)) for x, y in zip(xs, ys))
