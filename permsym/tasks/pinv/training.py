@@ -99,7 +99,9 @@ def evaluate(model: nn.Module, experiment: base.Experiment, seed: int | None = N
     """Score a trained model on its experiment's test split, or on as many fresh matrices drawn from ``seed``.
 
     A ``seed`` of the training or validation split would score the model on matrices it was
-    trained or selected on, and is refused.
+    trained or selected on, and is refused. ``test_mae`` is the post's name for the metric,
+    the mean absolute entry of ``pred(A) A^T - I`` (:func:`.data.residual`); ``test_residual``
+    is the same number under this book's older name.
     """
     d = experiment.data
     if seed is None:
@@ -108,7 +110,8 @@ def evaluate(model: nn.Module, experiment: base.Experiment, seed: int | None = N
         raise PermsymError(f"--seed: expected a seed other than the training ({d['train_seed']}) and validation "
                            f"({d['valid_seed']}) seeds, got {seed}")
     a, _ = sample(d["n_test"], d["rows"], d["cols"], seed)
-    return {"test_residual": model_residual(model.eval(), a), "zero_residual": residual(torch.zeros_like(a), a),
+    mae = model_residual(model.eval(), a)
+    return {"test_mae": mae, "test_residual": mae, "zero_residual": residual(torch.zeros_like(a), a),
             "n_test": d["n_test"], "seed": seed, "split": "test" if seed == d["test_seed"] else "fresh"}
 
 
