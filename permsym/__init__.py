@@ -20,7 +20,8 @@ The package behind the book. One module per concept:
 - :mod:`permsym.testing`: :func:`assert_equivariant`.
 - :mod:`permsym.polynomial`: symmetrization and constrained polynomial layers.
 - :mod:`permsym.checkpoint`: atomic checkpoints with exact resume.
-- :mod:`permsym.plot`, :mod:`permsym.widgets`: figures and the symmetry explorer (display only).
+- :mod:`permsym.plot`, :mod:`permsym.widgets`: figures and the symmetry explorer (display only);
+  :mod:`permsym.diagrams`: architecture diagrams drawn from the layers themselves.
 - :mod:`permsym.tasks`: the trained chapters' data, models and command lines.
 
 Every name below is imported on first use (``permsym.sharing`` loads
