@@ -100,7 +100,7 @@ def einnet_diagram(type_string: str = "abH", stacks: int = 3, invariant: str = "
 
 def dss_diagram(n: int = 4, ax=None):
     """A DSS layer (Maron et al. 2020) on a set of ``n`` elements: one shared map per element
-    (``L1``), one on the sum over the set (``L2``), broadcast and added."""
+    (``L1``), one on the mean over the set (``L2``), broadcast and added."""
     fig, ax = _ax(ax, (7.5, 3.4))
     xs = [1.6 * k for k in range(n)]
     right = xs[-1] + 2.2
@@ -116,14 +116,14 @@ def dss_diagram(n: int = 4, ax=None):
         _box(ax, x, -0.7, 1.1, 0.45, f"y{k + 1}", DATA)
         _arrow(ax, (x, 0.07), (x, -0.47))
     ax.plot([xs[0] + 0.35, right - 0.75], [2.45, 2.45], **line)
-    _box(ax, right, 2.45, 1.5, 0.45, "sum over j", NONLIN)
+    _box(ax, right, 2.45, 1.5, 0.45, "mean over j", NONLIN)
     _box(ax, right, 1.4, 1.5, 0.45, "L2", LINEAR)
     _arrow(ax, (right, 2.22), (right, 1.63))
     ax.plot([right, right, xs[0] + 0.35], [1.17, 0.8, 0.8], **line)
     ax.text(right + 0.1, 0.95, "the same term for every i", fontsize=7, color="#666666")
     ax.set_xlim(-0.9, right + 1.9)
     ax.set_ylim(-1.1, 3.6)
-    ax.set_title(r"DSS layer: $y_i = L_1(x_i) + L_2(\sum_j x_j)$; $L_1, L_2$ respect each element's own symmetry",
+    ax.set_title(r"DSS layer: $y_i = L_1(x_i) + L_2(\frac{1}{n}\sum_j x_j)$; $L_1, L_2$ respect the elements' symmetry",
                  fontsize=9)
     return fig
 
