@@ -5,8 +5,8 @@
 >>> t = from_json({"train": [{"input": [[1, 0]], "output": [[0, 1]]}],
 ...                "test": [{"input": [[2, 0]], "output": [[0, 2]]}]})
 >>> fig = draw_task(t, predictions=[[[0, 2]]])
->>> len(fig.axes)
-5
+>>> len(fig.axes)  # 2 rows: the demonstration, then test input, truth and prediction
+6
 """
 
 from __future__ import annotations
