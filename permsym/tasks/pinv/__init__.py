@@ -11,11 +11,16 @@ answer; ``1 / rows`` for predicting zero).
   matrices (8 x 16 Gaussian, from three distinct seeds).
 - :mod:`~permsym.tasks.pinv.models`: the equivariant ``EinNet("abH", 1, 1)``, the flat MLP
   baseline with as many parameters, the registry of model specs.
+- :mod:`~permsym.tasks.pinv.recurrent`: :class:`RecurrentEinNet`, one ``abH`` block repeated with
+  shared weights, which can start as the Newton-Schulz iteration.
 - :mod:`~permsym.tasks.pinv.training`: the task, its budgets, training and scoring on the test
   split, and the chapter's study of the number of training matrices (:data:`SAMPLES`).
+- :mod:`~permsym.tasks.pinv.depth`: the study of depth, the recurrent EinNet against Newton-Schulz
+  and the MLP taught the symmetry by examples or given unlimited data.
 - Command line (each ends with one JSON line)::
 
-    python -m permsym.tasks.pinv train --budget quick|full [--model einnet|post|mlp] [--out FILE.pt] [--resume]
-    python -m permsym.tasks.pinv evaluate --checkpoint FILE.pt [--seed S]
+    python -m permsym.tasks.pinv train --budget quick|full [--model KIND] [--out FILE.pt] [--resume]
+    python -m permsym.tasks.pinv evaluate --checkpoint FILE.pt [--seed S] [--steps K]
     python -m permsym.tasks.pinv samples --budget quick|full [--big] [--device cuda] --out FILE.json
+    python -m permsym.tasks.pinv depth --budget quick|full --out FILE.json
 """

@@ -29,6 +29,8 @@ ROWS, COLS = 8, 16
 SCALE = float(COLS)
 #: The seeds of the three splits (the test seed is the one the chapter always used).
 TRAIN_SEED, TEST_SEED, VALID_SEED = 1, 2, 3
+#: How a training batch is drawn (:meth:`PinvData.batches`).
+SAMPLING = ("fixed", "augment", "fresh")
 #: How many training matrices are also scored during training (``train_residual``).
 N_TRAIN_SCORED = 100
 
@@ -78,21 +80,28 @@ def residual(pred: torch.Tensor, a: torch.Tensor) -> float:
     return (pred @ a.transpose(1, 2) - eye).abs().mean().item()
 
 
-def newton_schulz(a: torch.Tensor, steps: int) -> torch.Tensor:
+def newton_schulz(a: torch.Tensor, steps: int, start: str = "spectral") -> torch.Tensor:
     r"""``steps`` Newton-Schulz iterations towards :math:`F(A) = (A^+)^\top`: the non-learned reference.
 
     In terms of :math:`F`, the iteration :math:`X \leftarrow X(2I - AX)` for :math:`A^+` reads
     :math:`Y \leftarrow 2Y - Y A^\top Y`, one ``abH`` order-3 term (``ab,cb,cd->ad``) and a
     residual; it starts from :math:`Y_0 = A / \sigma_{\max}(A)^2`, which makes it converge for
-    every matrix of full row rank. Shapes: ``(n, rows, cols) -> (n, rows, cols)``, in float64.
+    every matrix of full row rank; ``start="gram"`` divides by :math:`\lVert A A^\top \rVert_F`
+    instead (no larger than the squared spectral norm, so it converges too, a little later: the start
+    of :class:`.recurrent.RecurrentEinNet`). Shapes: ``(n, rows, cols) -> (n, rows, cols)``, in float64.
 
     >>> a, y = sample(3)
     >>> residual(newton_schulz(a, 10).float(), a) < 1e-6
     True
     """
     _int("steps", steps, low=0)
+    if start not in ("spectral", "gram"):
+        raise PermsymError(f"start: expected 'spectral' or 'gram', got {start!r}")
     a = a.double()
-    y = a / torch.linalg.matrix_norm(a, ord=2)[:, None, None] ** 2
+    if start == "spectral":
+        y = a / torch.linalg.matrix_norm(a, ord=2)[:, None, None] ** 2
+    else:
+        y = a / torch.linalg.matrix_norm(a @ a.transpose(1, 2))[:, None, None]
     for _ in range(steps):
         y = 2 * y - y @ a.transpose(1, 2) @ y
     return y
@@ -126,17 +135,23 @@ class PinvData:
     valid_y: torch.Tensor
     test_a: torch.Tensor
     test_y: torch.Tensor
+    #: ``"fixed"`` (the fixed training matrices), ``"augment"`` (them, with their rows and columns
+    #: freshly permuted in every batch) or ``"fresh"`` (new Gaussian matrices in every batch).
+    sampling: str = "fixed"
 
     @classmethod
     def make(cls, n_train: int = 1000, n_valid: int = 100, n_test: int = 100, rows: int = ROWS, cols: int = COLS,
-             train_seed: int = TRAIN_SEED, valid_seed: int = VALID_SEED, test_seed: int = TEST_SEED) -> "PinvData":
+             train_seed: int = TRAIN_SEED, valid_seed: int = VALID_SEED, test_seed: int = TEST_SEED,
+             sampling: str = "fixed") -> "PinvData":
         """The three splits, each from its own seed (distinct seeds: no matrix is in two splits)."""
         seeds = (train_seed, valid_seed, test_seed)
         if len(set(seeds)) != 3:
             raise PermsymError(f"train_seed, valid_seed, test_seed: expected three distinct seeds (disjoint splits), "
                                f"got {seeds}")
+        if sampling not in SAMPLING:
+            raise PermsymError(f"sampling: expected one of {SAMPLING}, got {sampling!r}")
         return cls(*sample(n_train, rows, cols, train_seed), *sample(n_valid, rows, cols, valid_seed),
-                   *sample(n_test, rows, cols, test_seed))
+                   *sample(n_test, rows, cols, test_seed), sampling)
 
     @property
     def n_train(self) -> int:
@@ -147,11 +162,26 @@ class PinvData:
 
         Drawn at random (with replacement) from the fixed training set; with
         ``batch_size >= n_train``, the whole training set (full-batch training, as the blog post).
+        With ``sampling="augment"`` each matrix's rows and columns are then permuted at random
+        (the target permutes with it: the symmetry taught by examples); with ``"fresh"`` the
+        batch is new Gaussian matrices (unlimited data; never the validation or test matrices,
+        which are drawn from their own seeds).
         """
+        if self.sampling == "fresh":
+            a = torch.randn(batch_size, *self.train_a.shape[1:], generator=generator)
+            return a[..., None], SCALE * pinv_target(a)[..., None]
         if batch_size >= self.n_train:
-            return self.train_a[..., None], SCALE * self.train_y[..., None]
-        idx = torch.randint(self.n_train, (batch_size,), generator=generator)
-        return self.train_a[idx, ..., None], SCALE * self.train_y[idx, ..., None]
+            a, y = self.train_a, self.train_y
+        else:
+            idx = torch.randint(self.n_train, (batch_size,), generator=generator)
+            a, y = self.train_a[idx], self.train_y[idx]
+        if self.sampling == "augment":
+            n, rows, cols = a.shape
+            r = torch.argsort(torch.rand(n, rows, generator=generator), dim=1)[:, :, None]
+            c = torch.argsort(torch.rand(n, cols, generator=generator), dim=1)[:, None, :]
+            a = a.gather(1, r.expand(-1, -1, cols)).gather(2, c.expand(-1, rows, -1))
+            y = y.gather(1, r.expand(-1, -1, cols)).gather(2, c.expand(-1, rows, -1))
+        return a[..., None], SCALE * y[..., None]
 
     def validate(self, model: nn.Module) -> dict:
         """``{"train_residual", "valid_residual"}``: on the first 100 training matrices and the validation set.

@@ -17,6 +17,7 @@ from ...einnet import EinNet
 from ...errors import PermsymError
 from ..base import n_parameters
 from .data import COLS, ROWS
+from .recurrent import RecurrentEinNet
 
 
 def einnet(width: int = 32, heads: int = 8, stacks: int = 4, backbone: str = "revised") -> EinNet:
@@ -66,7 +67,7 @@ def matched_mlp(n_params: int, rows: int = ROWS, cols: int = COLS) -> FlatMLP:
 
 
 #: ``{spec name: constructor}`` for :func:`permsym.tasks.base.build_model`.
-MODELS = {"einnet": einnet, "mlp": mlp}
+MODELS = {"einnet": einnet, "mlp": mlp, "recurrent": RecurrentEinNet}
 
 
 def chapter_models() -> dict:

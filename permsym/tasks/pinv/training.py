@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import time
@@ -22,15 +23,41 @@ from torch import nn
 from ...errors import PermsymError
 from ...train import TrainConfig, fit
 from .. import base
-from .data import COLS, ROWS, TEST_SEED, TRAIN_SEED, VALID_SEED, PinvData, model_residual, residual, sample
+from .data import (COLS, ROWS, SCALE, TEST_SEED, TRAIN_SEED, VALID_SEED, PinvData, model_residual, residual,
+                   sample)
 from .models import MODELS, matched_hidden
+from .recurrent import RecurrentEinNet
 
 NAME = "pinv"
 
 
+#: Added to the mean squared residual before its log: errors far below float32's reach earn nothing.
+LOG_EPS = 1e-10
+
+
+def trajectory_loss(model: RecurrentEinNet, a: torch.Tensor) -> torch.Tensor:
+    """The recurrent model's loss: the log of the mean squared residual ``Y_t A^T - I`` after every step.
+
+    The run is ``model.steps`` to ``model.stretch * model.steps`` steps long (3 by default), its
+    length drawn from torch's
+    global generator (seeded by :func:`permsym.fit`), so that steps beyond the default must keep
+    the answer, not only reach it. The log weighs a step from 1e-2 to 1e-3 as much as one from
+    1e-1 to 1e-2; the loss needs no target, since :math:`F(A)` is the only matrix of the form
+    :math:`MA` with :math:`F(A) A^\top = I`, and every state of the recurrence has that form.
+    """
+    steps = int(torch.randint(model.steps, model.stretch * model.steps + 1, (1,)))
+    at = a[..., 0].transpose(1, 2)
+    eye = torch.eye(a.shape[1], device=a.device)
+    logs = [torch.log(((y[..., 0] / SCALE) @ at - eye).pow(2).mean() + LOG_EPS)
+            for y in model.trajectory(a, steps)]
+    return torch.stack(logs).mean()
+
+
 def loss_fn(model: nn.Module, batch) -> torch.Tensor:
-    """Mean squared error against ``SCALE * (A^+)^T``."""
+    """Mean squared error against ``SCALE * (A^+)^T``; the recurrent model: :func:`trajectory_loss`."""
     a, y = batch
+    if isinstance(model, RecurrentEinNet):
+        return trajectory_loss(model, a)
     return nn.functional.mse_loss(model(a), y)
 
 
@@ -39,7 +66,7 @@ def make_data(experiment: base.Experiment) -> PinvData:
     d = experiment.data
     return PinvData.make(n_train=d["n_train"], n_valid=d["n_valid"], n_test=d["n_test"], rows=d["rows"],
                          cols=d["cols"], train_seed=d["train_seed"], valid_seed=d["valid_seed"],
-                         test_seed=d["test_seed"])
+                         test_seed=d["test_seed"], sampling=d.get("sampling", "fixed"))
 
 
 TASK = base.Task(NAME, MODELS, make_data, loss_fn)
@@ -55,11 +82,25 @@ CONFIGS = {
     "full": base.Experiment(NAME, DATA, EINNET, TrainConfig(steps=4000, lr=2e-3, batch_size=64, eval_every=200,
                                                             checkpoint_every=1000)),
 }
+#: The recurrent EinNet (:mod:`.recurrent`): 4 channels, 6 steps by default, started as Newton-Schulz.
+RECURRENT = {"name": "recurrent", "channels": 4, "steps": 6, "init": "newton-schulz", "stretch": 3}
+#: Its two budgets: AdamW, lr 1e-3, gradients clipped at norm 1 (a long product of cubic steps).
+RECURRENT_CONFIGS = {
+    "quick": base.Experiment(NAME, DATA, RECURRENT, TrainConfig(steps=300, lr=1e-3, batch_size=64, eval_every=100,
+                                                                clip_grad_norm=1.0)),
+    "full": base.Experiment(NAME, DATA, RECURRENT, TrainConfig(steps=4000, lr=1e-3, batch_size=64, eval_every=250,
+                                                               clip_grad_norm=1.0)),
+}
+
+
+#: The chapter's models, by the name the command line takes.
+KINDS = ("einnet", "post", "mlp", "recurrent", "recurrent-random")
 
 
 def model_spec(experiment: base.Experiment, kind: str) -> base.Experiment:
     """The experiment with the chapter's model ``kind``: ``"einnet"`` (the revised backbone), ``"post"``
-    (the blog post's backbone) or ``"mlp"`` (the flat MLP with as many parameters as the EinNet).
+    (the blog post's backbone) or ``"mlp"`` (the flat MLP with as many parameters as the EinNet);
+    the recurrent models have their own experiments (:func:`experiment_for`).
 
     >>> model_spec(CONFIGS["quick"], "mlp").model
     {'name': 'mlp', 'hidden': 48, 'rows': 8, 'cols': 16}
@@ -76,6 +117,24 @@ def model_spec(experiment: base.Experiment, kind: str) -> base.Experiment:
     else:
         raise PermsymError(f"model: expected 'einnet', 'post' or 'mlp', got {kind!r}")
     return base.Experiment(experiment.task, experiment.data, spec, experiment.train)
+
+
+def experiment_for(kind: str, budget: str) -> base.Experiment:
+    """The experiment the command line trains for a model ``kind`` (:data:`KINDS`) and a budget.
+
+    ``"recurrent"`` and ``"recurrent-random"`` are :data:`RECURRENT_CONFIGS` started as
+    Newton-Schulz or at random; the others are :func:`model_spec` of :data:`CONFIGS`.
+
+    >>> experiment_for("recurrent-random", "quick").model["init"]
+    'random'
+    """
+    if budget not in CONFIGS:
+        raise PermsymError(f"budget: expected 'quick' or 'full', got {budget!r}")
+    if kind in ("recurrent", "recurrent-random"):
+        return RECURRENT_CONFIGS[budget].replace(model={"init": "newton-schulz" if kind == "recurrent" else "random"})
+    if kind not in KINDS:
+        raise PermsymError(f"model: expected one of {list(KINDS)}, got {kind!r}")
+    return model_spec(CONFIGS[budget], kind)
 
 
 def seeds(experiment: base.Experiment) -> dict:
@@ -95,15 +154,22 @@ def test_residual(model: nn.Module, data: PinvData) -> float:
     return model_residual(model.eval(), data.test_a)
 
 
-def evaluate(model: nn.Module, experiment: base.Experiment, seed: int | None = None) -> dict:
+def evaluate(model: nn.Module, experiment: base.Experiment, seed: int | None = None,
+             steps: int | None = None) -> dict:
     """Score a trained model on its experiment's test split, or on as many fresh matrices drawn from ``seed``.
 
     A ``seed`` of the training or validation split would score the model on matrices it was
     trained or selected on, and is refused. ``test_mae`` is the post's name for the metric,
     the mean absolute entry of ``pred(A) A^T - I`` (:func:`.data.residual`); ``test_residual``
-    is the same number under this book's older name.
+    is the same number under this book's older name. ``steps`` runs a recurrent model for that
+    many steps instead of its default.
     """
     d = experiment.data
+    if steps is not None:
+        if not isinstance(model, RecurrentEinNet):
+            raise PermsymError(f"--steps: expected a recurrent model's checkpoint, got a {type(model).__name__}")
+        model = copy.copy(model)  # the same weights, another depth
+        model.steps = steps
     if seed is None:
         seed = d["test_seed"]
     elif seed in (d["train_seed"], d["valid_seed"]):
@@ -111,7 +177,7 @@ def evaluate(model: nn.Module, experiment: base.Experiment, seed: int | None = N
                            f"({d['valid_seed']}) seeds, got {seed}")
     a, _ = sample(d["n_test"], d["rows"], d["cols"], seed)
     mae = model_residual(model.eval(), a)
-    return {"test_mae": mae, "test_residual": mae, "zero_residual": residual(torch.zeros_like(a), a),
+    return {"test_mae": mae, "test_residual": mae, "steps": getattr(model, "steps", None), "zero_residual": residual(torch.zeros_like(a), a),
             "n_test": d["n_test"], "seed": seed, "split": "test" if seed == d["test_seed"] else "fresh"}
 
 
