@@ -12,7 +12,9 @@ from permsym.tasks import base
 from permsym.tasks.pinv import training
 from permsym.tasks.pinv.__main__ import main
 from permsym.tasks.pinv.data import SCALE, PinvData, newton_schulz, pinv_target, residual, sample
+from permsym.tasks.pinv.depth import MLP_VARIANTS, RECURRENT_VARIANTS, depth_study
 from permsym.tasks.pinv.models import chapter_models, einnet, matched_mlp, mlp
+from permsym.tasks.pinv.recurrent import INITS, RecurrentEinNet
 from permsym.testing import assert_equivariant
 from permsym.train import TrainConfig
 
@@ -337,3 +339,132 @@ def test_newton_schulz_is_ab_equivariant_and_converges():
     assert all(e1 < e0 for e0, e1 in zip(errors[2:], errors[3:])) and errors[-1] < 1e-5
     with pytest.raises(PermsymError, match="steps: expected an int >= 0"):
         newton_schulz(a, -1)
+
+
+# --- the recurrent EinNet, the MLP's batches and the depth study -------------------------------
+
+DEPTH = Path(__file__).parents[1] / "book" / "data" / "pinv-depth.json"
+RECURRENT_CKPT = Path(__file__).parents[1] / "book" / "checkpoints" / "pinv-recurrent.pt"
+
+
+@pytest.mark.parametrize("init", INITS)
+@pytest.mark.parametrize("rows,cols,channels", [(3, 5, 2), (6, 9, 4), (8, 16, 3)])
+def test_recurrent_einnet_is_abh_equivariant_on_random_shapes(init, rows, cols, channels):
+    """Rows and columns permuted independently: the output permutes the same way (float64, 1e-10)."""
+    torch.manual_seed(rows)
+    net = RecurrentEinNet(channels, steps=4, init=init).double()
+    a, _ = sample(3, rows, cols, seed=cols)
+    assert assert_equivariant(net, "abH", a.double()[..., None]) < 1e-10
+
+
+def test_recurrent_einnet_starts_as_newton_schulz_and_steps_change_at_call_time():
+    torch.manual_seed(0)
+    net = RecurrentEinNet(4, steps=5).double()
+    a, _ = sample(6, seed=4)
+    for k in (1, 3, 7):
+        got = net(a.double()[..., None], steps=k)[..., 0] / SCALE
+        torch.testing.assert_close(got, newton_schulz(a, k, start="gram"), rtol=1e-9, atol=1e-12)
+    assert len(net.trajectory(a[..., None].double())) == 5
+    assert sum(p.numel() for p in net.parameters()) == 4 * 16 + 4
+
+
+def test_gram_start_converges_a_little_later_than_the_spectral_one():
+    a, _ = sample(50, seed=6)
+    spectral = [residual(newton_schulz(a, k).float(), a) for k in range(12)]
+    gram = [residual(newton_schulz(a, k, start="gram").float(), a) for k in range(12)]
+    assert gram[-1] < 1e-5 and all(g >= s - 1e-7 for g, s in zip(gram[3:9], spectral[3:9]))
+    with pytest.raises(PermsymError, match="start: expected 'spectral' or 'gram', got 'svd'"):
+        newton_schulz(a, 2, start="svd")
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"channels": 0}, "channels: expected an int >= 1, got 0"),
+    ({"steps": 1.5}, "steps: expected an int >= 1, got 1.5"),
+    ({"init": "zeros"}, "init: expected one of"),
+    ({"stretch": 0}, "stretch: expected an int >= 1, got 0"),
+])
+def test_recurrent_einnet_refuses_bad_arguments(kwargs, message):
+    with pytest.raises(PermsymError, match=message):
+        RecurrentEinNet(**kwargs)
+
+
+def test_recurrent_einnet_refuses_a_wrong_input_shape_and_steps():
+    net = RecurrentEinNet(2)
+    with pytest.raises(PermsymError, match=r"x: expected \(batch, rows, cols, 1\), got \(2, 8, 16\)"):
+        net(torch.zeros(2, 8, 16))
+    with pytest.raises(PermsymError, match="steps: expected an int >= 1, got 0"):
+        net(torch.zeros(2, 8, 16, 1), steps=0)
+
+
+def test_trajectory_loss_runs_between_steps_and_stretch_times_steps(monkeypatch):
+    net, lengths = RecurrentEinNet(2, steps=3), []
+    real = net.trajectory
+    monkeypatch.setattr(net, "trajectory", lambda a, steps: lengths.append(steps) or real(a, steps))
+    a, y = PinvData.make(n_train=8, n_valid=2, n_test=2).batches(torch.Generator().manual_seed(0), 4)
+    torch.manual_seed(0)
+    for _ in range(60):
+        assert torch.isfinite(training.loss_fn(net, (a, y)))
+    assert set(lengths) == set(range(3, 10))
+    net.stretch, lengths[:] = 1, []
+    training.loss_fn(net, (a, y))
+    assert lengths == [3]
+
+
+def test_quick_recurrent_training_beats_newton_schulz_at_its_depth():
+    """300 steps from the Newton-Schulz start: below the iteration's own residual at 6 steps, on validation."""
+    e = training.experiment_for("recurrent", "quick")
+    model, history = base.train(training.TASK, e, progress=False)
+    data = training.make_data(e)
+    ns = residual(newton_schulz(data.valid_a, 6, start="gram").float(), data.valid_a)
+    assert history["eval"]["valid_residual"][-1] < 0.8 * ns
+    assert history["eval"]["valid_residual"][-1] == pytest.approx(
+        training.model_residual(model, data.valid_a), rel=1e-6)
+
+
+def test_augmented_batches_permute_rows_and_columns_of_training_matrices():
+    data = PinvData.make(n_train=5, n_valid=2, n_test=2, sampling="augment")
+    a, y = data.batches(torch.Generator().manual_seed(1), 40)
+    a, y = a[..., 0], y[..., 0] / SCALE
+    assert residual(y, a) < 1e-5  # the target permuted with its matrix
+    train_rows = {tuple(sorted(row.tolist())) for m in data.train_a for row in m}
+    assert all(tuple(sorted(row.tolist())) in train_rows for m in a for row in m)
+    assert not any(torch.equal(m, t) for m in a for t in data.train_a)  # all permuted
+
+
+def test_fresh_batches_are_new_and_never_validation_or_test_matrices():
+    data = PinvData.make(n_train=5, n_valid=20, n_test=20, sampling="fresh")
+    g = torch.Generator().manual_seed(0)
+    (a1, y1), (a2, _) = data.batches(g, 16), data.batches(g, 16)
+    assert not torch.equal(a1, a2) and residual(y1[..., 0] / SCALE, a1[..., 0]) < 1e-5
+    held_out = torch.cat([data.valid_a, data.test_a, data.train_a])
+    assert not (a1[:, None, ..., 0] == held_out[None]).all(-1).all(-1).any()
+    with pytest.raises(PermsymError, match="sampling: expected one of"):
+        PinvData.make(n_train=5, sampling="shuffled")
+
+
+def test_evaluate_steps_needs_a_recurrent_checkpoint(tmp_path, capsys):
+    out = tmp_path / "r.pt"
+    main(["train", "--budget", "quick", "--model", "recurrent", "--steps", "20", "--out", str(out), "--no-progress"])
+    capsys.readouterr()
+    r = main(["evaluate", "--checkpoint", str(out), "--seed", "9", "--steps", "12"])
+    assert r["steps"] == 12 and r["split"] == "fresh"
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["test_mae"] == r["test_mae"]
+    ff = tmp_path / "e.pt"
+    main(["train", "--budget", "quick", "--steps", "2", "--out", str(ff), "--no-progress"])
+    with pytest.raises(PermsymError, match="--steps: expected a recurrent model's checkpoint, got a EinNet"):
+        main(["evaluate", "--checkpoint", str(ff), "--steps", "3"])
+
+
+def test_depth_study_quick_has_every_variant_and_depth():
+    r = depth_study("quick")
+    labels = [run["model"] for run in r["runs"]]
+    assert labels == list(RECURRENT_VARIANTS) + list(MLP_VARIANTS)
+    for run in r["runs"]:
+        if run["spec"]["name"] == "recurrent":
+            assert len(run["test_by_depth"]) == len(run["valid_by_depth"]) == len(r["depths"])
+            assert run["test_by_depth"][run["spec"]["steps"] - 1] == pytest.approx(run["test_residual"], rel=1e-6)
+    assert [run["sampling"] for run in r["runs"][3:]] == ["fixed", "augment", "fresh", "fresh"]
+    assert r["runs"][-1]["steps"] == 10 * r["runs"][-2]["steps"]
+    assert len(r["newton_schulz"]["gram"]) == len(r["depths"]) and r["zero_residual"] == pytest.approx(1 / 8)
+    with pytest.raises(PermsymError, match="budget: expected 'quick' or 'full', got 'medium'"):
+        depth_study("medium")
