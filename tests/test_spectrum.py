@@ -20,7 +20,7 @@ from permsym.tasks.spectrum.data import (FIT_SEED_STRIDE, TEST_SEED, VALID_SEED,
                                          held_out_sets, least_squares_estimate, mse_per_k, periodic_function,
                                          projection_estimate, sample_spectrum, split_seeds, trivial_estimate,
                                          validation_sets)
-from permsym.tasks.spectrum.models import MODELS, FlatMLP, NoteDeepSets, Order2Net, harmonics
+from permsym.tasks.spectrum.models import MODELS, FlatMLP, LeastSquaresNet, NoteDeepSets, Order2Net, harmonics
 from permsym.tasks.spectrum.training import CONFIGS, ROBUSTNESS_KMAX, SWEEP_N_SEEDS, SWEEP_SIZES, TASK, train
 
 REPO = Path(__file__).resolve().parents[1]
@@ -127,6 +127,10 @@ SYMMETRIC = {
     "note": lambda: NoteDeepSets(depth=3, width=8, k_fin=4),
     "note-harmonics": lambda: NoteDeepSets(depth=2, width=8, k_fin=3, n_harmonics=4),
     "order2": lambda: Order2Net(n_harmonics=5, width=6, rank=3, hidden=8, k_fin=4),
+    "order2-joint-y": lambda: Order2Net(n_harmonics=5, width=6, rank=3, hidden=8, k_fin=4, linear_in_y=False),
+    "order2-no-squares": lambda: Order2Net(n_harmonics=5, width=6, rank=3, hidden=8, k_fin=4, squares=False),
+    "order2-no-log": lambda: Order2Net(n_harmonics=5, width=6, rank=3, hidden=8, k_fin=4, log=False),
+    "lsq": lambda: LeastSquaresNet(n_harmonics=2, hidden=8, k_fin=2),
 }
 
 
@@ -159,6 +163,45 @@ def test_order2_pooling_matches_the_explicit_sum_over_pairs():
             s = (y[b] ** 2).mean()
             assert torch.allclose(model.pooled(points)[b, r], (q + model.eps).log(), atol=1e-12)
             assert torch.allclose(model.pooled(points)[b, -1], (s + model.eps).log(), atol=1e-12)
+
+
+@pytest.mark.parametrize("n_points", [1, 7, 64])
+def test_sorted_mlp_is_exactly_invariant_and_averaged_mlp_on_average(n_points):
+    """Sorting by x is a canonical order: every shuffle gives the same input (exactly, tolerance 0).
+    Averaging over random orders is invariant only in distribution: its spread over calls shrinks
+    like 1 / sqrt(n_orders), tested against the given-order MLP with the same weights."""
+    torch.manual_seed(0)
+    points = torch.rand(3, n_points, 2, dtype=torch.float64) * torch.tensor([2 * math.pi, 1.0])
+    model = FlatMLP(n_points=n_points, hidden=8, order="sorted").double()
+    for _ in range(4):
+        assert torch.equal(model(points[:, torch.randperm(n_points)]), model(points))
+    if n_points > 1:
+        averaged = FlatMLP(n_points=n_points, hidden=8, order="averaged", n_orders=64).double()
+        given = FlatMLP(n_points=n_points, hidden=8).double()
+        given.load_state_dict(averaged.state_dict())
+        spread_avg = torch.stack([averaged(points) for _ in range(8)]).std(0).mean()
+        spread_one = torch.stack([given(points[:, torch.randperm(n_points)]) for _ in range(64)]).std(0).mean()
+        assert spread_avg < 0.4 * spread_one
+
+
+def test_least_squares_net_pools_the_exact_powers_without_noise():
+    """With J = k_max harmonics and no noise its features are log p_j (up to the ridge and eps)."""
+    task = SpectrumTask(n_points=64, kmax=4, k_fin=4)
+    points, log_power = held_out_sets(task, 5)
+    net = LeastSquaresNet(n_harmonics=4, ridge=1e-12, eps=1e-12).double()
+    torch.testing.assert_close(net.pooled(points)[:, :4], log_power, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda: FlatMLP(n_points=4, order="random"), "order: expected one of"),
+    (lambda: FlatMLP(n_points=4, n_orders=0), "n_orders: expected an int >= 1, got 0"),
+    (lambda: Order2Net(squares="no"), "squares: expected True or False, got 'no'"),
+    (lambda: LeastSquaresNet(ridge=0.0), "ridge: expected a number > 0"),
+    (lambda: LeastSquaresNet(n_harmonics=0), "n_harmonics: expected an int >= 1, got 0"),
+])
+def test_new_models_refuse_bad_arguments(make, message):
+    with pytest.raises(PermsymError, match=message):
+        make()
 
 
 def test_flat_mlp_is_not_invariant():
