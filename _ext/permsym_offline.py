@@ -6,6 +6,8 @@ Registered in ``_config.yml`` under ``sphinx: local_extensions``. It
   the vendored widget manager run next to MathJax 3; listed in ``nb_ipywidgets_js``) is copied.
   It is added here rather than in ``html_static_path`` of ``_config.yml`` because Jupyter Book
   injects every ``*.js`` of the configured static folders into every page;
+* adds ``_static/permsym.css``, which wraps long lines of printed output inside the column
+  (otherwise they hide behind a horizontal scroll bar);
 * drops repeated identical inline ``<script>`` blocks from each page. Jupyter Book 1.0.4 emits
   sphinx-thebe's ``const THEBE_JS_URL = ...`` twice, and the second ``const`` declaration throws
   ``SyntaxError: Identifier 'THEBE_JS_URL' has already been declared`` on every page.
@@ -53,6 +55,7 @@ def _drop_duplicate_inline_scripts(
 
 def setup(app: Any) -> dict:
     app.connect("config-inited", _add_static_path)
+    app.add_css_file("permsym.css")  # _ext/static/permsym.css: long output lines wrap
     # After the other extensions have added their per-page scripts (default priority 500).
     app.connect("html-page-context", _drop_duplicate_inline_scripts, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -12,7 +12,7 @@ from permsym.tasks import base
 from permsym.tasks.pinv import training
 from permsym.tasks.pinv.__main__ import main
 from permsym.tasks.pinv.data import SCALE, PinvData, newton_schulz, pinv_target, residual, sample
-from permsym.tasks.pinv.depth import MLP_VARIANTS, RECURRENT_VARIANTS, depth_study
+from permsym.tasks.pinv.depth import MLP_VARIANTS, RECURRENT_VARIANTS, STUDY, depth_study
 from permsym.tasks.pinv.models import chapter_models, einnet, matched_mlp, mlp
 from permsym.tasks.pinv.recurrent import INITS, RecurrentEinNet
 from permsym.testing import assert_equivariant
@@ -468,3 +468,26 @@ def test_depth_study_quick_has_every_variant_and_depth():
     assert len(r["newton_schulz"]["gram"]) == len(r["depths"]) and r["zero_residual"] == pytest.approx(1 / 8)
     with pytest.raises(PermsymError, match="budget: expected 'quick' or 'full', got 'medium'"):
         depth_study("medium")
+
+
+def test_stored_depth_study_is_complete_and_made_by_its_command():
+    r = base.read_json(DEPTH)
+    assert r["provenance"]["command"] == "python -m permsym.tasks.pinv depth --budget full --out book/data/pinv-depth.json"
+    assert r["budget"] == "full" and r["depths"] == list(STUDY["full"]["depths"])
+    labels = [run["model"] for run in r["runs"]]
+    for label in list(RECURRENT_VARIANTS) + list(MLP_VARIANTS):
+        assert sorted(run["seed"] for run in r["runs"] if run["model"] == label) == [0, 1, 2], label
+    assert len(labels) == 3 * (len(RECURRENT_VARIANTS) + len(MLP_VARIANTS))
+    six = r["depths"].index(6)
+    start = sorted(run["test_by_depth"][six] for run in r["runs"] if run["model"] == "recurrent, Newton-Schulz start")
+    assert start[1] <= 0.0015 < r["newton_schulz"]["gram"][six]  # the median passes the post; the iteration does not
+
+
+def test_shipped_recurrent_checkpoint_reaches_the_posts_residual_on_fresh_seeds():
+    model, experiment, ckpt = base.load(RECURRENT_CKPT, training.TASK)
+    assert isinstance(model, RecurrentEinNet) and experiment.model == {**training.RECURRENT}
+    assert ckpt["meta"]["provenance"]["command"] == (
+        "python -m permsym.tasks.pinv train --budget full --model recurrent --out book/checkpoints/pinv-recurrent.pt "
+        "--no-progress")
+    for seed in (10, 11, 12):
+        assert training.evaluate(model, experiment, seed)["test_mae"] <= 0.0015
