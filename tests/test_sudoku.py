@@ -531,3 +531,65 @@ def test_watch_takes_a_typed_puzzle(capsys):
     assert "typed puzzle:" not in capsys.readouterr().out  # solved and drawn, no error
     typed.value = "." + "12345678" + "9" + "." * 71
     assert "has no solution" in capsys.readouterr().out
+
+
+# --- hard ground: singles, the hardest class, the references -------------------------------------
+
+def test_singles_fill_only_right_digits_and_finish_easy_puzzles():
+    from permsym.tasks.sudoku.logic import singles, solved_by_singles
+
+    p, s = sp.generate(6, "hard", seed=3, split="test")
+    for q, sol in zip(p, s):
+        b = singles(q)
+        assert ((b == 0) | (b == sol)).all() and (b[q > 0] == q[q > 0]).all()
+    easy = sp.generate(5, "easy", seed=3, split="test")[0]
+    assert solved_by_singles(easy).all()
+
+
+def test_a_hidden_single_is_found_where_no_naked_single_exists():
+    from permsym.tasks.sudoku.logic import singles
+
+    # 1s in rows 1 and 2 (outside box 0) and in columns 0 and 1 (below it) leave one cell of box 0
+    # for a 1, (0, 2); on this near-empty board no cell has a single candidate
+    board = np.zeros(81, np.uint8)
+    board[1 * 9 + 4] = 1
+    board[2 * 9 + 7] = 1
+    board[3 * 9 + 0] = 1
+    board[7 * 9 + 1] = 1
+    out = singles(board)
+    assert out[0 * 9 + 2] == 1  # the only cell of box 0 that can hold a 1
+    assert (out[board == 0] > 0).sum() == 1  # nothing else is forced on this near-empty board
+
+
+def test_hardest_puzzles_defeat_singles_are_unique_and_minimal():
+    from permsym.tasks.sudoku.logic import solved_by_singles
+
+    p, s = sp.generate(4, "hardest", seed=0, split="test")
+    assert not solved_by_singles(p).any()
+    for q, sol in zip(p, s):
+        assert sd.count_solutions(q) == 1 and sd.is_valid_solution(sol, q)
+        assert 17 <= (q > 0).sum() <= 30
+        givens = np.flatnonzero(q)
+        for i in givens[:5]:  # minimal: no given can go (checked on a few)
+            fewer = q.copy()
+            fewer[i] = 0
+            assert sd.count_solutions(fewer) == 2
+
+
+def test_hardest_splits_are_disjoint_by_construction():
+    test = {bytes(q) for q in sp.generate(5, "hardest", seed=0, split="test")[0]}
+    for split in ("train", "valid"):
+        other = {bytes(q) for q in sp.generate(5, "hardest", seed=0, split=split)[0]}
+        assert not test & other
+    assert sp.stream("test", "hardest", 0, 0).random() != sp.stream("train", "hardest", 0, 0).random()
+
+
+def test_logic_references_count_and_time_the_classical_solvers():
+    from permsym.tasks.sudoku.references import logic_references
+
+    r = logic_references(*sp.generate(3, "hardest", seed=1, split="test"))
+    assert r["puzzles"] == 3 and r["singles"]["solved"] == 0.0 and r["backtracking"]["solved"] == 1.0
+    low, high = r["singles"]["interval"]
+    assert low == 0.0 < high < 1 and r["backtracking"]["ms_per_puzzle"] > 0
+    with pytest.raises(PermsymError, match="difficulty: expected one of"):
+        sp.generate(1, "hardest!", seed=0)

@@ -18,12 +18,14 @@ module holds the rest:
 - :func:`load_or_run`: what a chapter calls: in quick mode compute the result in the notebook,
   in full mode read the stored file (and print how it was made).
 - :func:`run_main`: a command line whose :class:`PermsymError` becomes one line, ``error: ...``.
+- :func:`wilson`: the Wilson 95% interval of a share, for every solved fraction a chapter reports.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import platform
 import subprocess
@@ -425,3 +427,17 @@ def device_of(name: str | None):
 __all__ = ["Experiment", "Task", "add_common", "build_model", "command_line", "describe", "device_of", "git_commit",
            "load", "load_or_run", "n_parameters", "provenance", "read_json", "resume_note", "run_main", "save",
            "set_threads", "train", "train_and_save", "writable", "write_json"]
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple:
+    """The Wilson 95% interval ``(low, high)`` of the share ``k / n`` (``(0, 1)`` for ``n = 0``).
+
+    >>> [round(v, 3) for v in wilson(8, 270)]
+    [0.015, 0.057]
+    """
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half

@@ -17,10 +17,10 @@ tiny program search would. :func:`wilson` is the 95% interval of a share.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
+from ..base import wilson  # noqa: F401  (re-exported: the chapter imports it from here)
 from .data import ArcTask
 
 PROGRAMS = {
@@ -53,11 +53,3 @@ def best_program(task: ArcTask) -> tuple:
     return None, False
 
 
-def wilson(k: int, n: int, z: float = 1.96) -> tuple:
-    """The Wilson 95% interval of the share ``k / n``."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half

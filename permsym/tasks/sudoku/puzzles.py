@@ -3,7 +3,8 @@
 - :func:`generate`: a full grid by randomized backtracking, then givens removed in random order as
   long as the solution stays unique, down to an exact number of clues (``difficulty``: ``easy``
   draws the count from 30..45, ``hard`` from 24..28). :func:`minimal_puzzle` removes givens until
-  none can go.
+  none can go. ``hardest``: minimal puzzles (22 to 27 clues, as few as this generator reaches)
+  that naked and hidden singles cannot finish (:func:`hardest_puzzle`).
 - Splits, disjoint by construction: puzzle ``k`` of the set ``(split, difficulty, seed)`` comes from
   its own generator, :func:`stream`, ``random.Random("<split>/<difficulty>/<seed>/<k>")``, so no
   two sets (a training, validation or test split, an easy or a hard one) share a stream, and the
@@ -23,11 +24,13 @@ import numpy as np
 from ...errors import PermsymError
 from .data import ALL, BITS, BOX, COL, ROW, _search, _solutions, _state, count_solutions  # noqa: F401
 
-__all__ = ["DIFFICULTY", "SPLITS", "check_difficulty", "stream", "full_grid", "minimal_puzzle", "make_puzzle",
+__all__ = ["DIFFICULTY", "HARDEST", "SPLITS", "hardest_puzzle", "check_difficulty", "stream", "full_grid", "minimal_puzzle", "make_puzzle",
            "generate", "dataset", "cache_dir"]
 
 #: Clue counts drawn (uniformly) for each difficulty.
 DIFFICULTY = {"easy": (30, 45), "hard": (24, 28)}
+#: The class of minimal puzzles that singles cannot finish (no clue count is drawn).
+HARDEST = "hardest"
 #: The splits; each has generator streams of its own.
 SPLITS = ("train", "valid", "test")
 
@@ -80,6 +83,25 @@ def minimal_puzzle(rng: random.Random):
     return puzzle, solution
 
 
+def hardest_puzzle(rng: random.Random, tries: int = 200):
+    """The first :func:`minimal_puzzle` from ``rng`` that naked and hidden singles cannot finish.
+
+    About three in five minimal puzzles qualify, so this takes a few tenths of a second.
+
+    >>> from permsym.tasks.sudoku.logic import singles
+    >>> puzzle, solution = hardest_puzzle(random.Random(0))
+    >>> bool((singles(puzzle) == 0).any()), count_solutions(puzzle)
+    (True, 1)
+    """
+    from .logic import singles
+
+    for _ in range(tries):
+        puzzle, solution = minimal_puzzle(rng)
+        if (singles(puzzle) == 0).any():
+            return puzzle, solution
+    raise PermsymError(f"tries: no minimal puzzle out of {tries} defeated singles")
+
+
 def make_puzzle(rng: random.Random, clues: int, tries: int = 50):
     """A puzzle with exactly ``clues`` givens and one solution: ``(puzzle, solution)`` as lists.
 
@@ -109,14 +131,21 @@ def make_puzzle(rng: random.Random, clues: int, tries: int = 50):
 
 
 def check_difficulty(difficulty) -> tuple[int, int]:
-    """The clue range ``(low, high)`` of a difficulty name or pair; anything else is a PermsymError."""
+    """The clue range ``(low, high)`` of a difficulty name or pair; anything else is a PermsymError.
+
+    ``"hardest"`` has no range to draw from: its puzzles have as many clues as a minimal puzzle
+    has, so it returns the widest range, ``(17, 81)``.
+    """
+    if difficulty == HARDEST:
+        return (17, 81)
     if isinstance(difficulty, str) and difficulty in DIFFICULTY:
         return DIFFICULTY[difficulty]
     if (isinstance(difficulty, (tuple, list)) and len(difficulty) == 2
             and all(isinstance(v, int) and not isinstance(v, bool) for v in difficulty)
             and 17 <= difficulty[0] <= difficulty[1] <= 81):
         return tuple(difficulty)
-    raise PermsymError(f"difficulty: expected one of {sorted(DIFFICULTY)} or a pair of clue counts (low, high) "
+    raise PermsymError(f"difficulty: expected one of {sorted(DIFFICULTY) + [HARDEST]} or a pair of clue counts "
+                       f"(low, high) "
                        f"with 17 <= low <= high <= 81, got {difficulty!r}")
 
 
@@ -140,7 +169,8 @@ def generate(n: int, difficulty="easy", seed: int = 0, split: str = "train", sta
     """``n`` puzzles with unique solutions: ``(puzzles, solutions)``, uint8 arrays ``(n, 81)``.
 
     Puzzle ``k`` (``start <= k < start + n``) comes from :func:`stream` ``(split, difficulty,
-    seed, k)`` and draws its clue count uniformly from the difficulty's range.
+    seed, k)`` and draws its clue count uniformly from the difficulty's range (``"hardest"``:
+    :func:`hardest_puzzle` instead).
 
     >>> puzzles, solutions = generate(3, "easy", seed=1)
     >>> puzzles.shape, [int((p > 0).sum()) for p in puzzles]
@@ -158,7 +188,10 @@ def generate(n: int, difficulty="easy", seed: int = 0, split: str = "train", sta
     puzzles, solutions = np.zeros((n, 81), np.uint8), np.zeros((n, 81), np.uint8)
     for k in range(n):
         rng = stream(split, difficulty, seed, start + k)
-        puzzles[k], solutions[k] = make_puzzle(rng, rng.randint(low, high))
+        if difficulty == HARDEST:
+            puzzles[k], solutions[k] = hardest_puzzle(rng)
+        else:
+            puzzles[k], solutions[k] = make_puzzle(rng, rng.randint(low, high))
     return puzzles, solutions
 
 
