@@ -249,6 +249,10 @@ async () => {
     const m = text.match(/\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{/);
     if (m) raw.push(text.trim().slice(0, 100));
   }
+  // Code cells whose longest line does not fit the column (a horizontal scroll bar hides it).
+  out.codeOverflow = Array.from(document.querySelectorAll("div.cell_input pre"))
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .slice(0, 5).map(pre => pre.innerText.split("\n").reduce((a, l) => l.length > a.length ? l : a, "").slice(0, 100));
   // Widget labels are typeset with $ ... $ delimiters: none may be left.
   document.querySelectorAll(".jupyter-widgets label, .jupyter-widgets .widget-html-content").forEach(el => {
     const copy = el.cloneNode(true);
@@ -418,6 +422,8 @@ def _visit(context, root: Path, base_url: str, page: str, screenshot: Path | Non
         report.add("math-error", text)
     for text in seen["rawTex"]:
         report.add("raw-tex", f"left in the visible text: {text}")
+    for line in seen["codeOverflow"]:
+        report.add("code-overflow", f"a code line wider than the column (1280-pixel window): {line}")
     for img in seen["images"]:
         if not img["ok"]:
             report.add("image", f"did not load: {img['src'] or '(no src)'}")
