@@ -251,7 +251,7 @@ async () => {
   }
   // Code cells whose longest line does not fit the column (a horizontal scroll bar hides it).
   out.codeOverflow = Array.from(document.querySelectorAll("div.cell_input pre"))
-    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .filter(pre => pre.innerText.trim() && pre.scrollWidth > pre.clientWidth + 1)  // not folded cells
     .slice(0, 5).map(pre => pre.innerText.split("\n").reduce((a, l) => l.length > a.length ? l : a, "").slice(0, 100));
   // Widget labels are typeset with $ ... $ delimiters: none may be left.
   document.querySelectorAll(".jupyter-widgets label, .jupyter-widgets .widget-html-content").forEach(el => {
