@@ -4,6 +4,9 @@
   two budgets of the chapter's training as :class:`permsym.tasks.base.Experiment`\\ s. An
   experiment's ``data`` holds the sizes of the three splits, the matrix shape and the three seeds;
   :func:`model_spec` turns it into the run of another of the chapter's models.
+- :data:`RECURRENT_CONFIGS`, :func:`trajectory_loss`: the recurrent EinNet's budgets and its loss
+  (the log residual after every step of a run of random length); :func:`experiment_for` is what
+  the command line trains for each ``--model``.
 - :func:`fit_model`: train a model already built (as the chapter does) with :func:`permsym.fit`;
   its history's ``eval`` holds the training and validation residuals.
 - :func:`test_residual`, :func:`evaluate`: the test split (or fresh matrices), scored after training only.
