@@ -147,7 +147,7 @@ def test_parse_errors_name_the_argument():
         sd.parse(PUZZLE[:3] + "x" + PUZZLE[4:], "PUZZLE81")
     with pytest.raises(PermsymError, match=r"board: expected 81 ints in 0..9"):
         sd.conflicts([10] * 81)
-    with pytest.raises(PermsymError, match=r"difficulty: expected one of \['easy', 'hard'\]"):
+    with pytest.raises(PermsymError, match=r"difficulty: expected one of \['easy', 'hard', 'hardest'\]"):
         sp.generate(1, "medium")
     with pytest.raises(PermsymError, match="clues: expected an int in 17..81, got 12"):
         sp.make_puzzle(__import__("random").Random(0), 12)
