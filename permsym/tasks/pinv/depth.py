@@ -58,7 +58,7 @@ def depth_study(budget: str = "quick", progress: bool = False, log=None, command
     dict
         ``runs``: one dict per (variant, seed) with ``model``, ``seed``, ``n_parameters``,
         ``train_seconds``, ``valid_residual`` and ``test_residual`` (at the model's default depth)
-        and, for the recurrent ones, ``depths``, ``valid_by_depth`` and ``test_by_depth``;
+        and, for the recurrent ones, ``valid_by_depth`` and ``test_by_depth`` (at each of ``depths``);
         ``newton_schulz``: ``{"spectral": [...], "gram": [...]}``, the test residual after each depth;
         ``zero_residual``, ``depths``, ``config`` and ``provenance``.
     """
