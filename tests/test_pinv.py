@@ -365,6 +365,11 @@ def test_recurrent_einnet_starts_as_newton_schulz_and_steps_change_at_call_time(
         got = net(a.double()[..., None], steps=k)[..., 0] / SCALE
         torch.testing.assert_close(got, newton_schulz(a, k, start="gram"), rtol=1e-9, atol=1e-12)
     assert len(net.trajectory(a[..., None].double())) == 5
+    deeper = net.at_depth(9)  # the same weights, another default depth
+    assert deeper.steps == 9 and net.steps == 5 and deeper.w_y is net.w_y
+    torch.testing.assert_close(deeper(a.double()[..., None]), net(a.double()[..., None], steps=9))
+    with pytest.raises(PermsymError, match="steps: expected an int >= 1, got 0"):
+        net.at_depth(0)
     assert sum(p.numel() for p in net.parameters()) == 4 * 16 + 4
 
 

@@ -80,6 +80,16 @@ def residual(pred: torch.Tensor, a: torch.Tensor) -> float:
     return (pred @ a.transpose(1, 2) - eye).abs().mean().item()
 
 
+def gram_start(a: torch.Tensor) -> torch.Tensor:
+    r""":math:`A / \lVert A A^\top \rVert_F` for ``(n, rows, cols)``: a start of the iteration that needs
+    only poolings (a Frobenius norm is invariant under both permutations).
+
+    >>> gram_start(torch.tensor([[[2.0, 0.0]]]))
+    tensor([[[0.5000, 0.0000]]])
+    """
+    return a / torch.linalg.matrix_norm(a @ a.transpose(-1, -2))[..., None, None]
+
+
 def newton_schulz(a: torch.Tensor, steps: int, start: str = "spectral") -> torch.Tensor:
     r"""``steps`` Newton-Schulz iterations towards :math:`F(A) = (A^+)^\top`: the non-learned reference.
 
@@ -101,7 +111,7 @@ def newton_schulz(a: torch.Tensor, steps: int, start: str = "spectral") -> torch
     if start == "spectral":
         y = a / torch.linalg.matrix_norm(a, ord=2)[:, None, None] ** 2
     else:
-        y = a / torch.linalg.matrix_norm(a @ a.transpose(1, 2))[:, None, None]
+        y = gram_start(a)
     for _ in range(steps):
         y = 2 * y - y @ a.transpose(1, 2) @ y
     return y

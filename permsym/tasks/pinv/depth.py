@@ -45,11 +45,6 @@ STUDY = {"quick": {"seeds": (0,), "depths": tuple(range(1, 13))},
          "full": {"seeds": (0, 1, 2), "depths": tuple(range(1, 25))}}
 
 
-def _model_at(model, steps):
-    model.steps = steps
-    return model
-
-
 def depth_study(budget: str = "quick", progress: bool = False, log=None, command: str | None = None) -> dict:
     """Train and score every variant of :data:`RECURRENT_VARIANTS` and :data:`MLP_VARIANTS` (CPU).
 
@@ -83,10 +78,8 @@ def depth_study(budget: str = "quick", progress: bool = False, log=None, command
                    "valid_residual": history["eval"]["valid_residual"][-1],
                    "test_residual": test_residual(model, data)}
             if e.model["name"] == "recurrent":
-                default = model.steps
-                row["valid_by_depth"] = [model_residual(_model_at(model, k), data.valid_a) for k in depths]
-                row["test_by_depth"] = [model_residual(_model_at(model, k), data.test_a) for k in depths]
-                model.steps = default
+                row["valid_by_depth"] = [model_residual(model.at_depth(k), data.valid_a) for k in depths]
+                row["test_by_depth"] = [model_residual(model.at_depth(k), data.test_a) for k in depths]
             runs.append(row)
             if log is not None:
                 log(f"{label} seed {seed}: test {row['test_residual']:.5f} ({row['train_seconds']} s)")

@@ -23,11 +23,13 @@ with nothing of the iteration in it.
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
 from ...errors import PermsymError
-from .data import SCALE
+from .data import SCALE, gram_start
 
 INITS = ("newton-schulz", "random")
 
@@ -97,8 +99,7 @@ class RecurrentEinNet(nn.Module):
         if x.dim() != 4 or x.shape[-1] != 1:
             raise PermsymError(f"x: expected (batch, rows, cols, 1), got {tuple(x.shape)}")
         a = x[..., 0]
-        norm = torch.linalg.matrix_norm(a @ a.transpose(1, 2))  # ||A A^T||_F, (B,)
-        y = (a / norm[:, None, None])[..., None] * self.start
+        y = gram_start(a)[..., None] * self.start
         out = []
         for _ in range(steps):
             y = self.step(y, a)
@@ -107,3 +108,9 @@ class RecurrentEinNet(nn.Module):
 
     def forward(self, x: torch.Tensor, steps: int | None = None) -> torch.Tensor:
         return self.trajectory(x, steps)[-1]
+
+    def at_depth(self, steps: int) -> "RecurrentEinNet":
+        """The same network (the same weights, not a copy of them) run for ``steps`` steps by default."""
+        deeper = copy.copy(self)
+        deeper.steps = _check_steps("steps", steps)
+        return deeper

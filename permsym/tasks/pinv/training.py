@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 import time
@@ -41,10 +40,9 @@ LOG_EPS = 1e-10
 def trajectory_loss(model: RecurrentEinNet, a: torch.Tensor) -> torch.Tensor:
     """The recurrent model's loss: the log of the mean squared residual ``Y_t A^T - I`` after every step.
 
-    The run is ``model.steps`` to ``model.stretch * model.steps`` steps long (3 by default), its
-    length drawn from torch's
-    global generator (seeded by :func:`permsym.fit`), so that steps beyond the default must keep
-    the answer, not only reach it. The log weighs a step from 1e-2 to 1e-3 as much as one from
+    The run is ``model.steps`` to ``model.stretch * model.steps`` steps long (``stretch`` is 3 by
+    default), its length drawn from torch's global generator (seeded by :func:`permsym.fit`), so
+    that steps beyond the default must keep the answer, not only reach it. The log weighs a step from 1e-2 to 1e-3 as much as one from
     1e-1 to 1e-2; the loss needs no target, since :math:`F(A)` is the only matrix of the form
     :math:`MA` with :math:`F(A) A^\top = I`, and every state of the recurrence has that form.
     """
@@ -171,8 +169,7 @@ def evaluate(model: nn.Module, experiment: base.Experiment, seed: int | None = N
     if steps is not None:
         if not isinstance(model, RecurrentEinNet):
             raise PermsymError(f"--steps: expected a recurrent model's checkpoint, got a {type(model).__name__}")
-        model = copy.copy(model)  # the same weights, another depth
-        model.steps = steps
+        model = model.at_depth(steps)
     if seed is None:
         seed = d["test_seed"]
     elif seed in (d["train_seed"], d["valid_seed"]):

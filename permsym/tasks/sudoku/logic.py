@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data import ALL, BITS, BOX, COL, POP, ROW, UNITS, parse
+from .data import ALL, BITS, POP, UNITS, parse
 
 PEERS = [sorted({j for unit in UNITS if i in unit for j in unit} - {i}) for i in range(81)]
 
@@ -74,4 +74,4 @@ def solved_by_singles(puzzles) -> np.ndarray:
     return np.array([bool((singles(p) > 0).all()) for p in np.asarray(puzzles)], dtype=bool)
 
 
-__all__ = ["PEERS", "singles", "solved_by_singles", "ROW", "COL", "BOX"]
+__all__ = ["PEERS", "singles", "solved_by_singles"]
