@@ -3,9 +3,11 @@
 :func:`study` trains, for each dataset, in this order and with nothing chosen on test triples:
 
 1. the pair prior (no training);
-2. the ``aaH`` EinNet from each seed of the budget, scored under both protocols (one trained
-   model: the protocols differ only in the input graph of the test queries); and the same run
-   learning from train + valid, scored under the post's protocol only (as the baselines are);
+2. the ``aaH`` EinNet: each held-out share of :data:`HOLDOUTS` trained from the first seed, the
+   best on validation MRR kept (its tuning, as the baselines get theirs), then that share from
+   the other seeds; each scored under both protocols (one trained model: the protocols differ
+   only in the input graph of the test queries); and the same runs learning from train + valid,
+   scored under the post's protocol only (as the baselines are);
 3. on Kinships, the EinNet without the matrix-product pooling (the ablation, first seed);
 4. each PyKEEN baseline: every setting of its grid from the first seed, the best on validation
    MRR kept, then that setting from the other seeds (standard protocol); each first-seed run is
@@ -29,10 +31,14 @@ from .baselines import GRIDS, train_one
 from .data import PROTOCOLS
 from .evaluate import einnet_table, prior_table, pykeen_table, rank_metrics, with_prior
 from .models import NO_PRODUCT
-from .training import TASK, experiment, load
+from .training import HOLDOUT, TASK, experiment, load
 
+#: The EinNet's tuning grid: the share of training triples held out as targets in each step
+#: (the post's 10% first).
+HOLDOUTS = (0.1, 0.3, 0.5)
 #: Per budget: the seeds per dataset (EinNet and baselines), the share of each baseline's epochs
-#: (:data:`GRIDS`), how many settings of each grid are tried, and whether the ablation runs.
+#: (:data:`GRIDS`), how many settings of each grid (and of :data:`HOLDOUTS`: the quick budget
+#: tries only the default) are tried, and whether the ablation runs.
 STUDY = {
     "quick": {"seeds": {"kinships": (0,), "umls": (0,), "nations": (0,)}, "epochs": 0.1, "settings": 1,
               "ablation": False},
@@ -53,25 +59,25 @@ def _scores(table_for, data, log_row, protocols=PROTOCOLS) -> dict:
 
 
 def _einnet(dataset: str, budget: str, seed: int, log, fit_on: str = "train", checkpoints=None, command=None,
-            **model) -> dict:
-    e = experiment(dataset, budget, fit_on=fit_on, **model).replace(seed=seed)
+            holdout=None, suffix="", **model) -> dict:
+    e = experiment(dataset, budget, fit_on=fit_on, holdout=holdout, **model).replace(seed=seed)
     start = time.perf_counter()
     model_, history = base.train(TASK, e, progress=False)
     if checkpoints is not None:
-        out = Path(checkpoints) / f"kg-{dataset}-{fit_on}.pt"
+        out = Path(checkpoints) / f"kg-{dataset}-{fit_on}{suffix}.pt"
         record = base.provenance(command or "permsym.tasks.kg.study.study in Python", {"train": seed}, "cpu",
                                  time.perf_counter() - start)
         base.save(out, model_, e, history, record)
     data = load(dataset)
     ev = history["eval"]
     name = "EinNet" if not model else "EinNet without matrix product"
-    row = {"dataset": dataset, "model": name, "fit_on": fit_on, "seed": seed,
+    row = {"dataset": dataset, "model": name, "fit_on": fit_on, "seed": seed, "holdout": e.data["holdout"],
            "n_parameters": base.n_parameters(model_), "valid_mrr": ev["valid_mrr"][-1] if ev.get("valid_mrr") else None,
            "curve": {"step": ev["step"], "valid_mrr": ev.get("valid_mrr", [])},
            "seconds": round(history["seconds"][-1], 1), "spec": e.model}
     protocols = PROTOCOLS if fit_on == "train" else ("post",)  # a model that saw valid: only the post's
     row["test"] = _scores(lambda p: einnet_table(model_, data, p), data, lambda s: log(
-        f"{dataset} {name} ({fit_on}) seed {seed}: valid {row['valid_mrr']}, test "
+        f"{dataset} {name} ({fit_on}, holdout {e.data['holdout']}) seed {seed}: valid {row['valid_mrr']}, test "
         + ", ".join(f"{p} {v['mrr']:.3f}" for p, v in s.items())), protocols)
     return row
 
@@ -114,11 +120,25 @@ def study(budget: str = "quick", datasets=("kinships", "umls", "nations"), log=p
         seeds = spec["seeds"][dataset]
         rows.append({"dataset": dataset, "model": "pair prior", "seed": None, "n_parameters": 0,
                      "test": _scores(lambda p: prior_table(data, p), data, lambda s: None)})
-        for fit_on in ("train", "train+valid"):
-            rows += [_einnet(dataset, budget, seed, log, fit_on, checkpoints=checkpoints if seed == seeds[0]
-                             else None, command=command) for seed in seeds]
+        shares = HOLDOUTS if spec["settings"] is None else (HOLDOUT,)
+        tried = [_einnet(dataset, budget, seeds[0], log, holdout=h, checkpoints=checkpoints, command=command,
+                         suffix=f"-holdout{h}") for h in shares]
+        best = max(tried, key=lambda r: r["valid_mrr"])  # chosen on validation only
+        holdout = best["holdout"]
+        if checkpoints is not None:  # keep the chosen run's checkpoint, as kg-<dataset>-train.pt
+            for h in shares:
+                path = Path(checkpoints) / f"kg-{dataset}-train-holdout{h}.pt"
+                if h == holdout:
+                    path.replace(path.with_name(f"kg-{dataset}-train.pt"))
+                else:
+                    path.unlink()
+        tuning += [{"dataset": dataset, "model": "EinNet", "setting": {"holdout": r["holdout"]},
+                    "valid_mrr": r["valid_mrr"], "best_epoch": None} for r in tried]
+        rows += [best] + [_einnet(dataset, budget, seed, log, holdout=holdout) for seed in seeds[1:]]
+        rows += [_einnet(dataset, budget, seed, log, "train+valid", holdout=holdout,
+                         checkpoints=checkpoints if seed == seeds[0] else None, command=command) for seed in seeds]
         if spec["ablation"] and dataset == "kinships":
-            rows.append(_einnet(dataset, budget, seeds[0], log, ops=NO_PRODUCT))
+            rows.append(_einnet(dataset, budget, seeds[0], log, holdout=holdout, ops=NO_PRODUCT))
         for name, grid in GRIDS.items():
             tried = [_baseline(dataset, name, s, seeds[0], log, spec["epochs"], post=True)
                      for s in grid["settings"][:spec["settings"]]]
