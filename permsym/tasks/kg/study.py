@@ -3,9 +3,9 @@
 :func:`study` trains, for each dataset, in this order and with nothing chosen on test triples:
 
 1. the pair prior (no training);
-2. the ``aaH`` EinNet: each held-out share of :data:`HOLDOUTS` trained from the first seed, the
-   best on validation MRR kept (its tuning, as the baselines get theirs), then that share from
-   the other seeds; each scored under both protocols (one trained model: the protocols differ
+2. the ``aaH`` EinNet: each held-out share of :data:`HOLDOUTS`, then each size of
+   :data:`SIZES` at the best share, trained from the first seed, the best on validation MRR
+   kept (its tuning, as the baselines get theirs), then that setting from the other seeds; each scored under both protocols (one trained model: the protocols differ
    only in the input graph of the test queries); and the same runs learning from train + valid,
    scored under the post's protocol only (as the baselines are);
 3. on Kinships, the EinNet without the matrix-product pooling (the ablation, first seed);
@@ -36,6 +36,8 @@ from .training import HOLDOUT, TASK, experiment, load
 #: The EinNet's tuning grid: the share of training triples held out as targets in each step
 #: (the post's 10% first).
 HOLDOUTS = (0.1, 0.3, 0.5)
+#: ... then the sizes tried at the best share, beside the default (width 64, 16 heads).
+SIZES = ({"width": 96, "heads": 24},)
 #: Per budget: the seeds per dataset (EinNet and baselines), the share of each baseline's epochs
 #: (:data:`GRIDS`), how many settings of each grid (and of :data:`HOLDOUTS`: the quick budget
 #: tries only the default) are tried, and whether the ablation runs.
@@ -70,14 +72,14 @@ def _einnet(dataset: str, budget: str, seed: int, log, fit_on: str = "train", ch
         base.save(out, model_, e, history, record)
     data = load(dataset)
     ev = history["eval"]
-    name = "EinNet" if not model else "EinNet without matrix product"
+    name = "EinNet" if "ops" not in model else "EinNet without matrix product"
     row = {"dataset": dataset, "model": name, "fit_on": fit_on, "seed": seed, "holdout": e.data["holdout"],
            "n_parameters": base.n_parameters(model_), "valid_mrr": ev["valid_mrr"][-1] if ev.get("valid_mrr") else None,
            "curve": {"step": ev["step"], "valid_mrr": ev.get("valid_mrr", [])},
            "seconds": round(history["seconds"][-1], 1), "spec": e.model}
     protocols = PROTOCOLS if fit_on == "train" else ("post",)  # a model that saw valid: only the post's
     row["test"] = _scores(lambda p: einnet_table(model_, data, p), data, lambda s: log(
-        f"{dataset} {name} ({fit_on}, holdout {e.data['holdout']}) seed {seed}: valid {row['valid_mrr']}, test "
+        f"{dataset} {name} ({fit_on}, holdout {e.data['holdout']}, width {e.model['width']}) seed {seed}: valid {row['valid_mrr']}, test "
         + ", ".join(f"{p} {v['mrr']:.3f}" for p, v in s.items())), protocols)
     return row
 
@@ -106,6 +108,34 @@ def _baseline(dataset: str, name: str, setting: dict, seed: int, log, share: flo
     return row
 
 
+def _tune_einnet(dataset, budget, seed, log, full: bool, checkpoints, command):
+    """The EinNet's tuning from ``seed``, on validation MRR only: each held-out share of
+    :data:`HOLDOUTS` at the default size, then each size of :data:`SIZES` at the best share
+    (the quick budget tries the defaults only). Returns the best row and the tuning rows; the
+    best run's checkpoint is kept as ``kg-<dataset>-train.pt``."""
+    def run(i, holdout, model):
+        row = _einnet(dataset, budget, seed, log, holdout=holdout, checkpoints=checkpoints, command=command,
+                      suffix=f"-try{i}", **model)
+        row["setting"] = {"holdout": holdout, "model": model}
+        return row
+
+    tried = [run(0, HOLDOUT, {})]
+    if full:
+        tried = [run(i, h, {}) for i, h in enumerate(HOLDOUTS)]
+        share = max(tried, key=lambda r: r["valid_mrr"])["holdout"]
+        tried += [run(len(tried) + i, share, size) for i, size in enumerate(SIZES)]
+    best = max(tried, key=lambda r: r["valid_mrr"])
+    if checkpoints is not None:
+        for i, row in enumerate(tried):
+            path = Path(checkpoints) / f"kg-{dataset}-train-try{i}.pt"
+            if row is best:
+                path.replace(path.with_name(f"kg-{dataset}-train.pt"))
+            else:
+                path.unlink()
+    return best, [{"dataset": dataset, "model": "EinNet", "setting": r["setting"], "valid_mrr": r["valid_mrr"],
+                   "best_epoch": None, "n_parameters": r["n_parameters"]} for r in tried]
+
+
 def study(budget: str = "quick", datasets=("kinships", "umls", "nations"), log=print, command: str | None = None,
           checkpoints=None):
     """Every model of the chapter on every dataset (see the module docstring); returns the rows.
@@ -120,25 +150,14 @@ def study(budget: str = "quick", datasets=("kinships", "umls", "nations"), log=p
         seeds = spec["seeds"][dataset]
         rows.append({"dataset": dataset, "model": "pair prior", "seed": None, "n_parameters": 0,
                      "test": _scores(lambda p: prior_table(data, p), data, lambda s: None)})
-        shares = HOLDOUTS if spec["settings"] is None else (HOLDOUT,)
-        tried = [_einnet(dataset, budget, seeds[0], log, holdout=h, checkpoints=checkpoints, command=command,
-                         suffix=f"-holdout{h}") for h in shares]
-        best = max(tried, key=lambda r: r["valid_mrr"])  # chosen on validation only
-        holdout = best["holdout"]
-        if checkpoints is not None:  # keep the chosen run's checkpoint, as kg-<dataset>-train.pt
-            for h in shares:
-                path = Path(checkpoints) / f"kg-{dataset}-train-holdout{h}.pt"
-                if h == holdout:
-                    path.replace(path.with_name(f"kg-{dataset}-train.pt"))
-                else:
-                    path.unlink()
-        tuning += [{"dataset": dataset, "model": "EinNet", "setting": {"holdout": r["holdout"]},
-                    "valid_mrr": r["valid_mrr"], "best_epoch": None} for r in tried]
-        rows += [best] + [_einnet(dataset, budget, seed, log, holdout=holdout) for seed in seeds[1:]]
-        rows += [_einnet(dataset, budget, seed, log, "train+valid", holdout=holdout,
-                         checkpoints=checkpoints if seed == seeds[0] else None, command=command) for seed in seeds]
+        best, tried = _tune_einnet(dataset, budget, seeds[0], log, spec["settings"] is None, checkpoints, command)
+        tuning += tried
+        chosen = {"holdout": best["holdout"], **best["setting"]["model"]}
+        rows += [best] + [_einnet(dataset, budget, seed, log, **chosen) for seed in seeds[1:]]
+        rows += [_einnet(dataset, budget, seed, log, "train+valid", checkpoints=checkpoints if seed == seeds[0]
+                         else None, command=command, **chosen) for seed in seeds]
         if spec["ablation"] and dataset == "kinships":
-            rows.append(_einnet(dataset, budget, seeds[0], log, holdout=holdout, ops=NO_PRODUCT))
+            rows.append(_einnet(dataset, budget, seeds[0], log, **chosen, ops=NO_PRODUCT))
         for name, grid in GRIDS.items():
             tried = [_baseline(dataset, name, s, seeds[0], log, spec["epochs"], post=True)
                      for s in grid["settings"][:spec["settings"]]]
