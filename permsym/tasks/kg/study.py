@@ -119,9 +119,8 @@ def _tune_einnet(dataset, budget, seed, log, full: bool, checkpoints, command):
         row["setting"] = {"holdout": holdout, "model": model}
         return row
 
-    tried = [run(0, HOLDOUT, {})]
+    tried = [run(i, h, {}) for i, h in enumerate(HOLDOUTS if full else (HOLDOUT,))]
     if full:
-        tried = [run(i, h, {}) for i, h in enumerate(HOLDOUTS)]
         share = max(tried, key=lambda r: r["valid_mrr"])["holdout"]
         tried += [run(len(tried) + i, share, size) for i, size in enumerate(SIZES)]
     best = max(tried, key=lambda r: r["valid_mrr"])
