@@ -403,8 +403,13 @@ def test_evaluate_scores_on_the_test_sets(tiny_budget, tmp_path, capsys):
 # --- the note's figures (sweep, robustness): the same numbers as the code that made the stored files --
 
 
+# Training runs in float32: bit-identical twice on one CPU, but another CPU's vector units add in
+# another order, and the CI machine differs from the one that stored the numbers by ~1e-7.
+GOLDEN_RTOL = 1e-5
+
+
 def _close(new, old, where=""):
-    """Every number of ``old`` equals the one of ``new`` to 1e-12 (same keys, same lengths)."""
+    """Every number of ``old`` equals the one of ``new`` to GOLDEN_RTOL (same keys, same lengths)."""
     if isinstance(old, dict):
         assert set(new) == set(old), where
         for k in old:
@@ -414,7 +419,7 @@ def _close(new, old, where=""):
         for i, (a, b) in enumerate(zip(new, old)):
             _close(a, b, f"{where}[{i}]")
     elif isinstance(old, float):
-        assert abs(new - old) <= 1e-12 * max(1.0, abs(old)), (where, new, old)
+        assert abs(new - old) <= GOLDEN_RTOL * max(1.0, abs(old)), (where, new, old)
     else:
         assert new == old, (where, new, old)
 
