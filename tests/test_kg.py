@@ -3,6 +3,7 @@ ranking through PyKEEN's evaluator (checked against a hand-written filtered rank
 own evaluation of its models), the pair prior, training and the command line."""
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ pytest.importorskip("pykeen")
 
 from permsym import PermsymError  # noqa: E402
 from permsym.tasks import base  # noqa: E402
-from permsym.tasks.kg import training  # noqa: E402
+from permsym.tasks.kg import study, training  # noqa: E402
 from permsym.tasks.kg.__main__ import main  # noqa: E402
 from permsym.tasks.kg.data import log_scores  # noqa: E402
 from permsym.tasks.kg.models import N_RELATIONS  # noqa: E402
@@ -211,3 +212,19 @@ def test_two_step_rules_agree_with_the_single_shape_confidence():
     c, support, _, r1, r2 = conf[0]
     assert (c, support) == pytest.approx(rules.confidence(d, r1, r2, d.relations[3]))
     assert [r[0] for r in found] == sorted((r[0] for r in found), reverse=True)
+
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
+
+
+def test_the_stored_kinships_tuning_chose_the_default_share_and_the_shipped_size():
+    """The held-out share the package defaults to, and the checkpoint the chapter loads, are what
+    the stored study chose on validation MRR (never on test triples)."""
+    stored = base.read_json(BOOK / "data" / "kg-kinships.json", "stored result")
+    tried = [t for t in stored["tuning"] if t["dataset"] == "kinships" and t["model"] == "EinNet"]
+    assert len(tried) == len(study.HOLDOUTS) + len(study.SIZES)
+    best = max(tried, key=lambda t: t["valid_mrr"])["setting"]
+    assert best["holdout"] == training.HOLDOUT
+    _, e, _ = base.load(BOOK / "checkpoints" / "kg-kinships-train.pt", training.TASK)
+    assert e.data["holdout"] == best["holdout"]
+    assert e.model == training.einnet_spec("kinships", **best["model"])
