@@ -228,3 +228,13 @@ def test_the_stored_kinships_tuning_chose_the_default_share_and_the_shipped_size
     _, e, _ = base.load(BOOK / "checkpoints" / "kg-kinships-train.pt", training.TASK)
     assert e.data["holdout"] == best["holdout"]
     assert e.model == training.einnet_spec("kinships", **best["model"])
+
+
+@pytest.mark.parametrize("name", ["kg-kinships.json", "kg-umls-nations.json"])
+def test_the_stored_studies_ran_the_packages_grids(name):
+    """The baselines' settings and epochs the chapter reports are the ones the code runs today."""
+    from permsym.tasks.kg.baselines import GRIDS
+
+    stored = base.read_json(BOOK / "data" / name, "stored result")
+    assert stored["grids"] == json.loads(json.dumps(GRIDS))
+    assert stored["study"] == json.loads(json.dumps(study.STUDY["full"]))
