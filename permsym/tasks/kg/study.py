@@ -42,7 +42,7 @@ SIZES = ({"width": 96, "heads": 24},)
 #: (:data:`GRIDS`), how many settings of each grid (and of :data:`HOLDOUTS`: the quick budget
 #: tries only the default) are tried, and whether the ablation runs.
 STUDY = {
-    "quick": {"seeds": {"kinships": (0,), "umls": (0,), "nations": (0,)}, "epochs": 0.1, "settings": 1,
+    "quick": {"seeds": {"kinships": (0,), "umls": (0,), "nations": (0,)}, "epochs": 0.05, "settings": 1,
               "ablation": False},
     "full": {"seeds": {"kinships": (0, 1, 2), "umls": (0,), "nations": (0,)}, "epochs": 1.0, "settings": None,
              "ablation": True},
