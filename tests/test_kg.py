@@ -14,10 +14,13 @@ from permsym import PermsymError  # noqa: E402
 from permsym.tasks import base  # noqa: E402
 from permsym.tasks.kg import study, training  # noqa: E402
 from permsym.tasks.kg.__main__ import main  # noqa: E402
+from permsym.tasks.kg.baselines import GRIDS  # noqa: E402
 from permsym.tasks.kg.data import log_scores  # noqa: E402
 from permsym.tasks.kg.models import N_RELATIONS  # noqa: E402
 from permsym.tasks.kg.evaluate import ScoreTable, prior_table, pykeen_table, rank_metrics, with_prior  # noqa: E402
 from permsym.testing import assert_equivariant  # noqa: E402
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
 
 SIZES = {"kinships": (104, 25, 8544, 1068, 1074), "umls": (135, 46, 5216, 652, 661),
          "nations": (14, 55, 1592, 199, 201)}
@@ -214,9 +217,6 @@ def test_two_step_rules_agree_with_the_single_shape_confidence():
     assert [r[0] for r in found] == sorted((r[0] for r in found), reverse=True)
 
 
-BOOK = Path(__file__).resolve().parents[1] / "book"
-
-
 def test_the_stored_kinships_tuning_chose_the_default_share_and_the_shipped_size():
     """The held-out share the package defaults to, and the checkpoint the chapter loads, are what
     the stored study chose on validation MRR (never on test triples)."""
@@ -233,8 +233,6 @@ def test_the_stored_kinships_tuning_chose_the_default_share_and_the_shipped_size
 @pytest.mark.parametrize("name", ["kg-kinships.json", "kg-umls-nations.json"])
 def test_the_stored_studies_ran_the_packages_grids(name):
     """The baselines' settings and epochs the chapter reports are the ones the code runs today."""
-    from permsym.tasks.kg.baselines import GRIDS
-
     stored = base.read_json(BOOK / "data" / name, "stored result")
     assert stored["grids"] == json.loads(json.dumps(GRIDS))
     assert stored["study"] == json.loads(json.dumps(study.STUDY["full"]))
