@@ -96,7 +96,7 @@ def _train(args, argv) -> dict:
                                             resume=args.resume, partial=bool(e.train.checkpoint_every))
     return {"checkpoint": str(out), "n_parameters": base.n_parameters(model), "steps": history["step"][-1],
             "final_loss": history["loss"][-1], "train_seconds": round(history["seconds"][-1], 1),
-            "valid": evaluate(model.cpu(), *valid_set(e.data["difficulty"], e.data["valid_puzzles"]),
+            "valid": evaluate(model.cpu(), *valid_set(e.data.get("valid_difficulty", e.data["difficulty"]), e.data["valid_puzzles"]),
                               decoding="one-shot")}
 
 

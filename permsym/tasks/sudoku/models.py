@@ -126,16 +126,19 @@ class SudokuNet(nn.Module):
     Rows and columns share their weights, so the network is also equivariant to transposing the
     board. (Pooling before the linear maps is the same as after, since a mean commutes with a
     linear map; pooled first, the constraint networks run on 9 times fewer positions.)
-    Every round gives logits ``(B, 9, 9, 9)``; the loss is taken on all of them.
+    Every round gives logits ``(B, 9, 9, 9)``; the loss is taken on all of them. With ``compile``
+    the round (:meth:`round`) runs through ``torch.compile`` (faster on a CPU, same function).
 
     >>> net = SudokuNet(hidden=16, pool=8, mlp=32, steps=2)
     >>> net(encode(torch.zeros(3, 81))).shape  # (steps, B, row, column, digit)
     torch.Size([2, 3, 9, 9, 9])
     """
 
-    def __init__(self, hidden: int = 48, pool: int = 24, mlp: int = 96, steps: int = 8):
+    def __init__(self, hidden: int = 48, pool: int = 24, mlp: int = 96, steps: int = 8,
+                 compile: bool = False):
         super().__init__()
         self.hidden, self.pool, self.mlp, self.steps = hidden, pool, mlp, steps
+        self.compile_round = compile
         self.embed = nn.Linear(2, hidden)
         self.given = nn.Linear(2, mlp)  # V x and the bias of the update's first layer
         self.self_ = nn.Linear(hidden, mlp, bias=False)  # W1 h
@@ -143,21 +146,47 @@ class SudokuNet(nn.Module):
         self.down = nn.Linear(mlp, hidden)  # W2
         self.norm = nn.LayerNorm(hidden)
         self.readout = nn.Linear(hidden, 1)
+        self._compiled = {}  # torch.compile(self.round), made at the first call (not a module)
+
+    def round(self, h: torch.Tensor, vx: torch.Tensor):
+        """One round: ``h (B, 9, 9, 9, H)``, ``vx = given(x)`` as ``(B, 3, 3, 3, 3, 9, M)`` ->
+        the new ``h`` and its logits ``(B, 9, 9, 9)``."""
+        B = h.shape[0]
+        hb = h.view(B, 3, 3, 3, 3, 9, -1)
+        z = vx + self.self_(hb)
+        z = z + self.line(hb.mean((3, 4), keepdim=True))  # a row (band i, row x), at fixed digit
+        z = z + self.line(hb.mean((1, 2), keepdim=True))  # a column
+        z = z + self.box(hb.mean((2, 4), keepdim=True))  # a box (band i, stack j)
+        z = z + self.cell(hb.mean(5, keepdim=True))  # the digits of a cell
+        h = self.norm(h + self.down(torch.nn.functional.gelu(z)).view(B, 9, 9, 9, -1))
+        return h, self.readout(h).squeeze(-1)
+
+    def _round_fn(self):
+        # The round is mostly elementwise work on (B, 729, M) tensors: compiled, it is fused into
+        # a few loops (benchmarks/bench_sudoku.py measures the gain). One round is compiled, not
+        # the loop, so any number of rounds reuses it.
+        if not self.compile_round:
+            return self.round
+        if "round" not in self._compiled:
+            self._compiled["round"] = torch.compile(self.round)
+        return self._compiled["round"]
+
+    def __deepcopy__(self, memo):
+        import copy
+
+        clone = copy.copy(self)
+        clone.__dict__ = {k: copy.deepcopy(v, memo) for k, v in self.__dict__.items() if k != "_compiled"}
+        clone._compiled = {}
+        return clone
 
     def forward(self, x: torch.Tensor, steps: int | None = None) -> torch.Tensor:
         B, M = x.shape[0], self.mlp
         h = self.embed(x)  # (B, 9, 9, 9, H)
         vx = self.given(x).view(B, 3, 3, 3, 3, 9, M)  # (band, row, stack, column, digit, M)
-        logits = []
+        step, logits = self._round_fn(), []
         for _ in range(self.steps if steps is None else steps):
-            hb = h.view(B, 3, 3, 3, 3, 9, -1)
-            z = vx + self.self_(hb)
-            z = z + self.line(hb.mean((3, 4), keepdim=True))  # a row (band i, row x), at fixed digit
-            z = z + self.line(hb.mean((1, 2), keepdim=True))  # a column
-            z = z + self.box(hb.mean((2, 4), keepdim=True))  # a box (band i, stack j)
-            z = z + self.cell(hb.mean(5, keepdim=True))  # the digits of a cell
-            h = self.norm(h + self.down(torch.nn.functional.gelu(z)).view(B, 9, 9, 9, -1))
-            logits.append(self.readout(h).squeeze(-1))  # (B, 9, 9, 9)
+            h, out = step(h, vx)
+            logits.append(out)  # (B, 9, 9, 9)
         return torch.stack(logits)  # (steps, B, 9, 9, 9)
 
 
@@ -185,5 +214,5 @@ class SudokuMLP(nn.Module):
 
 MODELS = {"SudokuNet": SudokuNet, "SudokuMLP": SudokuMLP}
 #: The model specs: the shipped network (full budget) and the MLP baseline.
-NET = {"name": "SudokuNet", "hidden": 48, "pool": 24, "mlp": 96, "steps": 16}
+NET = {"name": "SudokuNet", "hidden": 48, "pool": 24, "mlp": 96, "steps": 64}
 MLP = {"name": "SudokuMLP", "hidden": 1024, "depth": 2}
