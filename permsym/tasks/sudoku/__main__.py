@@ -1,4 +1,4 @@
-"""``python -m permsym.tasks.sudoku generate|train|evaluate|solve|sweep``; each ends with one JSON line.
+"""``python -m permsym.tasks.sudoku generate|train|evaluate|solve|sweep|study``; each ends with one JSON line.
 
 - ``generate --n N --difficulty easy|hard --split train|valid|test [--seed S] --out FILE.npz|FILE.txt``
 - ``train --budget quick|full [--model net|mlp] [--train-puzzles N] [--difficulty D] [--steps N]
@@ -7,7 +7,9 @@
 - ``evaluate --checkpoint FILE --puzzles FILE|easy:N|hard:N [--decoding D] [--steps N]``: scored on
   the puzzles of a file, or on the first N test puzzles of the chapter.
 - ``solve PUZZLE81 [--checkpoint FILE]``: print the grid the network fills in.
-- ``sweep --budget quick|full --out FILE.json``: the chapter's sample-efficiency study.
+- ``sweep --budget quick|full --out FILE.json``: the first sample-efficiency sweep (easy puzzles).
+- ``study --budget quick|full --out FILE.json [--workers N]``: competitors at equal compute,
+  sample efficiency on the hardest class, ablation (:mod:`.study`).
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     sw = sub.add_parser("sweep", help="the chapter's sample-efficiency sweep, written as JSON")
     sw.add_argument("--budget", choices=("quick", "full"), required=True)
     sw.add_argument("--out", required=True, help="file.json")
+    stu = sub.add_parser("study", help="competitors, sample efficiency and ablation (resumable), as JSON")
+    stu.add_argument("--budget", choices=("quick", "full"), required=True)
+    stu.add_argument("--out", required=True, help="file.json (finished runs go to file.runs.jsonl)")
+    stu.add_argument("--workers", type=int, default=1, help="processes, one torch thread each (default 1)")
     for p in (ev, so, sw):
         p.add_argument("--device", choices=("cuda", "mps", "cpu"), default="cpu", help="default: cpu")
         p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
@@ -142,6 +148,12 @@ def main(argv=None) -> dict:
         print(sd.grid_text(board))
         result = {"solution": sd.to_string(board), "solved": sd.is_valid_solution(board, puzzle),
                   "unique": sd.count_solutions(puzzle, 2) == 1}
+    elif args.command == "study":
+        from .study import study
+
+        out = base.writable(args.out, "--out", suffix=".json")
+        result = study(args.budget, out=out, workers=args.workers, command=base.command_line(MODULE, argv))
+        result = {"out": str(out), "runs": len(result["runs"]), "lrs_chosen": result["lrs_chosen"]}
     else:
         out = base.writable(args.out, "--out", suffix=".json")
         study = sweep(args.budget, device=base.device_of(args.device), command=base.command_line(MODULE, argv))

@@ -71,6 +71,40 @@ def symmetries(seed: int = 0) -> dict:
     }
 
 
+def random_symmetries(n: int, generator: torch.Generator):
+    """``n`` random elements of the whole group: ``(rows, columns, digits, transpose)``, shapes
+    ``(n, 9)`` three times and ``(n,)``. Row ``r`` of board ``b`` moves to row ``rows[b, r]``; a
+    row permutation is a permutation of the bands and one inside each band (so for columns)."""
+    def perm(*shape):
+        return torch.argsort(torch.rand(*shape, generator=generator), -1)
+
+    def lines():  # block k goes to block blocks[k], its line t to line within[k, t] there
+        blocks, within = perm(n, 3), perm(n, 3, 3)
+        return (3 * blocks[:, :, None] + within).reshape(n, 9)
+
+    rows, columns, digits = lines(), lines(), perm(n, 9)
+    return rows, columns, digits, torch.rand(n, generator=generator) < 0.5
+
+
+def augment(boards: torch.Tensor, moves) -> torch.Tensor:
+    """Apply the ``n`` moves of :func:`random_symmetries` to boards ``(n, 81)`` of digits 0..9, one
+    each (0 stays empty). Used as data augmentation for the competitors without the symmetry.
+
+    >>> g = torch.Generator().manual_seed(0)
+    >>> b = torch.arange(81).remainder(10).view(1, 81)
+    >>> sorted(augment(b, random_symmetries(1, g))[0].tolist()) == sorted(b[0].tolist())
+    True
+    """
+    rows, columns, digits, transpose = moves
+    n = len(boards)
+    b = boards.view(n, 9, 9)
+    b = torch.gather(b, 1, torch.argsort(rows, 1)[:, :, None].expand(n, 9, 9))
+    b = torch.gather(b, 2, torch.argsort(columns, 1)[:, None, :].expand(n, 9, 9))
+    b = torch.gather(torch.cat([torch.zeros(n, 1, dtype=digits.dtype), digits + 1], 1), 1, b.reshape(n, 81))
+    b = b.view(n, 9, 9)
+    return torch.where(transpose[:, None, None], b.transpose(1, 2), b).reshape(n, 81).to(boards.dtype)
+
+
 def apply_move(t: torch.Tensor, move) -> torch.Tensor:
     """Apply a move of :func:`symmetries` to ``t`` of shape ``(B, 9, 9, 9, ...)`` (rows, columns, digits)."""
     rows, cols, digits, transpose = move
@@ -148,6 +182,9 @@ class SudokuNet(nn.Module):
         self.readout = nn.Linear(hidden, 1)
         self._compiled = {}  # torch.compile(self.round), made at the first call (not a module)
 
+    def _embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.embed(x)
+
     def round(self, h: torch.Tensor, vx: torch.Tensor):
         """One round: ``h (B, 9, 9, 9, H)``, ``vx = given(x)`` as ``(B, 3, 3, 3, 3, 9, M)`` ->
         the new ``h`` and its logits ``(B, 9, 9, 9)``."""
@@ -181,12 +218,63 @@ class SudokuNet(nn.Module):
 
     def forward(self, x: torch.Tensor, steps: int | None = None) -> torch.Tensor:
         B, M = x.shape[0], self.mlp
-        h = self.embed(x)  # (B, 9, 9, 9, H)
+        h = self._embed(x)  # (B, 9, 9, 9, H)
         vx = self.given(x).view(B, 3, 3, 3, 3, 9, M)  # (band, row, stack, column, digit, M)
         step, logits = self._round_fn(), []
         for _ in range(self.steps if steps is None else steps):
             h, out = step(h, vx)
             logits.append(out)  # (B, 9, 9, 9)
+        return torch.stack(logits)  # (steps, B, 9, 9, 9)
+
+
+class SudokuNetNoSym(SudokuNet):
+    """A competitor: :class:`SudokuNet` with its symmetry broken. A learned vector for every
+    (row, column, digit) position, ``(9, 9, 9, H)``, is added to the input embedding, so the
+    network can treat every cell and digit differently (it must learn the symmetry from data).
+
+    >>> SudokuNetNoSym(hidden=16, pool=8, mlp=32, steps=2)(encode(torch.zeros(3, 81))).shape
+    torch.Size([2, 3, 9, 9, 9])
+    """
+
+    def __init__(self, hidden: int = 48, pool: int = 24, mlp: int = 96, steps: int = 8,
+                 compile: bool = False):
+        super().__init__(hidden, pool, mlp, steps, compile)
+        self.where = nn.Parameter(0.1 * torch.randn(9, 9, 9, hidden))
+
+    def _embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.embed(x) + self.where
+
+
+class SudokuTransformer(nn.Module):
+    """A competitor: a recurrent transformer over the 81 cells (no symmetry built in).
+
+    A cell's token is the embedding of its digit (0 = empty) plus a learned embedding of its
+    position, ``(B, 81, dim)``. One block of ``layers`` pre-norm transformer layers (shared
+    weights) runs ``steps`` times; the tokens are added back before every round, and every round
+    reads out 9 logits per cell.
+
+    >>> SudokuTransformer(dim=16, heads=2, layers=1, steps=2)(encode(torch.zeros(3, 81))).shape
+    torch.Size([2, 3, 9, 9, 9])
+    """
+
+    def __init__(self, dim: int = 128, heads: int = 4, layers: int = 2, steps: int = 8):
+        super().__init__()
+        self.steps = steps
+        self.digit = nn.Embedding(10, dim)
+        self.position = nn.Parameter(0.02 * torch.randn(81, dim))
+        layer = nn.TransformerEncoderLayer(dim, heads, 4 * dim, dropout=0.0, activation="gelu",
+                                           batch_first=True, norm_first=True)
+        self.block = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.norm, self.readout = nn.LayerNorm(dim), nn.Linear(dim, 9)
+
+    def forward(self, x: torch.Tensor, steps: int | None = None) -> torch.Tensor:
+        onehot = x[..., 0].reshape(-1, 81, 9)  # (B, 81, 9): the given digits
+        digits = (onehot.argmax(-1) + 1) * (onehot.sum(-1) > 0)  # (B, 81), 0 = empty
+        tokens = self.digit(digits) + self.position
+        h, logits = tokens, []
+        for _ in range(self.steps if steps is None else steps):
+            h = self.block(h + tokens)
+            logits.append(self.readout(self.norm(h)).view(-1, 9, 9, 9))
         return torch.stack(logits)  # (steps, B, 9, 9, 9)
 
 
@@ -212,7 +300,8 @@ class SudokuMLP(nn.Module):
         return self.net(flat).view(1, -1, 9, 9, 9)
 
 
-MODELS = {"SudokuNet": SudokuNet, "SudokuMLP": SudokuMLP}
+MODELS = {"SudokuNet": SudokuNet, "SudokuMLP": SudokuMLP, "SudokuNetNoSym": SudokuNetNoSym,
+          "SudokuTransformer": SudokuTransformer}
 #: The model specs: the shipped network (full budget) and the MLP baseline.
 NET = {"name": "SudokuNet", "hidden": 48, "pool": 24, "mlp": 96, "steps": 64}
 MLP = {"name": "SudokuMLP", "hidden": 1024, "depth": 2}

@@ -24,23 +24,29 @@ from ...runtime import describe_device
 from ...train import TrainConfig
 from .. import base
 from . import puzzles as sp
-from .models import MLP, MODELS, NET, encode
+from .models import MLP, MODELS, NET, encode, random_symmetries
+from .models import augment as apply_symmetries
 from .solve import evaluate
 
 
-def boards_batches(puzzles, solutions, reveal: float = 0.5, rounds=None):
+def boards_batches(puzzles, solutions, reveal: float = 0.5, rounds=None, augment: bool = False):
     """``batches(generator, batch_size)`` for :func:`permsym.fit`, drawn from a fixed set of puzzles:
     ``(input, target, empty, rounds)``, the :func:`encode`'d board ``(B, 9, 9, 9, 2)``, the digit of
     every cell as 0..8 ``(B, 9, 9)``, the cells to score (empty on the board) ``(B, 9, 9)``, and how
     many rounds the network runs on this batch (a 0-d tensor; -1: the model's own ``steps``). With
     probability ``reveal`` a board also shows a uniformly random fraction of its empty cells, from
     the solution: easier versions of the same puzzle, like the boards that iterative decoding meets.
-    ``rounds = (low, high)`` draws the number of rounds of each batch uniformly from low..high."""
+    ``rounds = (low, high)`` draws the number of rounds of each batch uniformly from low..high;
+    ``augment`` moves every board by a random symmetry (:func:`~.models.random_symmetries`), the
+    data augmentation a model without the symmetry built in needs."""
     puzzles, solutions = torch.as_tensor(np.asarray(puzzles)).long(), torch.as_tensor(np.asarray(solutions)).long()
 
     def batches(gen, batch_size):
         idx = torch.randint(len(puzzles), (batch_size,), generator=gen)
         p, s = puzzles[idx].clone(), solutions[idx]
+        if augment:
+            moves = random_symmetries(batch_size, gen)
+            p, s = apply_symmetries(p, moves), apply_symmetries(s, moves)
         shown = torch.rand(batch_size, 1, generator=gen) < reveal
         frac = torch.rand(batch_size, 1, generator=gen) * shown  # reveal this fraction of the empty cells
         p = torch.where((p == 0) & (torch.rand(batch_size, 81, generator=gen) < frac), s, p)
@@ -82,7 +88,7 @@ class SudokuData:
         d = experiment.data
         train = sp.dataset(d["train_puzzles"], d["difficulty"], seed=d["seed"], split="train")
         valid_difficulty = d.get("valid_difficulty", d["difficulty"])
-        return cls(boards_batches(*train, reveal=d["reveal"], rounds=d.get("rounds")),
+        return cls(boards_batches(*train, reveal=d["reveal"], rounds=d.get("rounds"), augment=d.get("augment", False)),
                    valid_set(valid_difficulty, d["valid_puzzles"]))
 
     def validate(self, model) -> dict:
@@ -95,10 +101,11 @@ TASK = base.Task("sudoku", MODELS, SudokuData.make, loss_fn)
 
 def experiment(model: dict, train: TrainConfig, train_puzzles: int = 1000, difficulty: str = "easy",
                reveal: float = 0.5, seed: int = 0, valid_puzzles: int = 100, rounds=None,
-               valid_difficulty=None) -> base.Experiment:
+               valid_difficulty=None, augment: bool = False) -> base.Experiment:
     """A Sudoku experiment (see the module docstring for the data entries). ``rounds``: ``None``
     (every batch runs the model's ``steps``) or ``(low, high)``, drawn per batch; ``valid_difficulty``:
-    the validation set's (default: the training set's). Both are recorded only when given."""
+    the validation set's (default: the training set's); ``augment``: random symmetries of the
+    training boards. These three are recorded only when given."""
     for name, v in (("train_puzzles", train_puzzles), ("valid_puzzles", valid_puzzles)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise PermsymError(f"{name}: expected an int >= 1, got {v!r}")
@@ -119,6 +126,8 @@ def experiment(model: dict, train: TrainConfig, train_puzzles: int = 1000, diffi
     if valid_difficulty is not None:
         sp.check_difficulty(valid_difficulty)
         data["valid_difficulty"] = valid_difficulty
+    if augment:
+        data["augment"] = True
     return base.Experiment("sudoku", data, dict(model), train)
 
 
@@ -132,9 +141,9 @@ CONFIGS = {
     "full": experiment({**NET, "compile": True},
                        TrainConfig(steps=6000, batch_size=32, lr=2e-3, eval_every=500, checkpoint_every=500,
                                    clip_grad_norm=1.0, schedule="cosine"),
-                       train_puzzles=1000, difficulty="hardest", rounds=(8, 32)),
+                       train_puzzles=10000, difficulty="hardest", rounds=(8, 32)),
 }
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[3] / "book" / "checkpoints" / "sudoku-net-full-1000.pt"
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[3] / "book" / "checkpoints" / "sudoku-net-full-10000.pt"
 
 #: The sample-efficiency sweep of the chapter: for each budget, the numbers of training puzzles (easy
 #: ones), the test puzzles of each difficulty, and the two experiments (their ``train_puzzles`` is set
