@@ -8,6 +8,7 @@ Run:  .venv/bin/python benchmarks/bench_sudoku.py        (a few minutes on a bus
    go (a *minimal* puzzle); the distribution of the clue counts reached.
 3. Solver: milliseconds per ``count_solutions(p, 2)`` on easy and hard puzzles.
 4. The network (one thread): a training step, a forward pass per puzzle, and iterative decoding.
+5. The training step with the round compiled (``torch.compile``) against eager, in the same run.
 """
 
 from __future__ import annotations
@@ -67,29 +68,51 @@ def solver():
         print(f"   {difficulty:>5}: {1000 * t:6.2f} ms")
 
 
-def network():
+def _step_seconds(model, batches, steps=5):
+    """The fastest of ``steps`` training steps (the first is a warm-up, and compiles)."""
+    opt = torch.optim.AdamW(model.parameters())
+    times = []
+    for step in range(steps + 1):
+        batch = batches(torch.Generator().manual_seed(step), 32)
+        t0 = time.perf_counter()
+        loss = st.loss_fn(model, batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        times.append(time.perf_counter() - t0)
+    return min(times[1:])
+
+
+def network(rounds=16):
     torch.set_num_threads(1)
-    print(f"4. network, {torch.get_num_threads()} torch thread")
+    print(f"4. network, {torch.get_num_threads()} torch thread, {rounds} rounds per training step")
     puzzles, solutions = sp.generate(64, "easy", seed=13)
+    batches = st.boards_batches(puzzles, solutions, rounds=(rounds, rounds))
     for spec in (st.CONFIGS["quick"].model, sm.NET):
         torch.manual_seed(0)
         model = base.build_model(spec, sm.MODELS)
-        batches = st.boards_batches(puzzles, solutions)
-        opt = torch.optim.AdamW(model.parameters())
-        times = []
-        for step in range(4):
-            batch = batches(torch.Generator().manual_seed(step), 32)
-            t0 = time.perf_counter()
-            loss = st.loss_fn(model, batch)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            times.append(time.perf_counter() - t0)
-        t_fwd, _ = per_item(lambda: ss.predict(model, puzzles), len(puzzles))
-        print(f"   {base.n_parameters(model):>6} parameters, T = {spec['steps']}: training step (batch 32) "
-              f"{min(times):.2f} s; forward {1000 * t_fwd:.1f} ms/puzzle")
-    t_it, _ = per_item(lambda: ss.solve_iterative(model, puzzles[:16], check_rules=False), 16)
+        t_step = _step_seconds(model, batches)
+        t_fwd, _ = per_item(lambda: ss.predict(model, puzzles, steps=rounds), len(puzzles))
+        print(f"   {base.n_parameters(model):>6} parameters: training step (batch 32) "
+              f"{t_step:.2f} s; forward {1000 * t_fwd:.1f} ms/puzzle")
+    t_it, _ = per_item(lambda: ss.solve_iterative(model, puzzles[:16], steps=rounds, check_rules=False), 16)
     print(f"   iterative decoding without the early stop (untrained, one cell per round): {t_it:.2f} s/puzzle")
+
+
+def compiled(rounds=16):
+    """The shipped network's training step with its round run eagerly and through torch.compile."""
+    torch.set_num_threads(1)
+    print(f"5. the round compiled (torch.compile) against eager PyTorch: {sm.NET['hidden']} features, "
+          f"{rounds} rounds, batch 32, one thread")
+    puzzles, solutions = sp.generate(64, "easy", seed=13)
+    batches = st.boards_batches(puzzles, solutions, rounds=(rounds, rounds))
+    seconds = {}
+    for name, flag in (("eager", False), ("compiled", True)):
+        torch.manual_seed(0)
+        model = base.build_model({**sm.NET, "compile": flag}, sm.MODELS)
+        seconds[name] = _step_seconds(model, batches)
+        print(f"   {name:>8}: {seconds[name]:.3f} s per training step, {1 / seconds[name]:.2f} steps/s")
+    print(f"   compiled / eager: {seconds['eager'] / seconds['compiled']:.2f}x the steps per second")
 
 
 if __name__ == "__main__":
@@ -97,3 +120,4 @@ if __name__ == "__main__":
     minimal()
     solver()
     network()
+    compiled()

@@ -15,6 +15,7 @@ from permsym.tasks.sudoku import data as sd
 from permsym.tasks.sudoku import models as sm
 from permsym.tasks.sudoku import puzzles as sp
 from permsym.tasks.sudoku import solve as ss
+from permsym.tasks.sudoku import study
 from permsym.tasks.sudoku import training as st
 from permsym.tasks.sudoku.__main__ import main
 
@@ -227,7 +228,7 @@ def build(spec):
 
 
 def test_parameter_counts_in_range():
-    for spec in (sm.NET, st.CONFIGS["quick"].model, st.SWEEP["full"]["net"].model):
+    for spec in (sm.NET, st.CONFIGS["quick"].model, study.STUDY["full"]["models"]["SudokuNet"].model):
         assert 10**4 <= base.n_parameters(build(spec)) <= 10**5, spec
     assert base.n_parameters(build(sm.MLP)) > 10**6
 
@@ -341,7 +342,7 @@ def test_every_budget_trains_on_the_train_split_and_validates_on_the_valid_split
     calls = []
     monkeypatch.setattr(sp, "dataset", lambda n, d, seed=0, split="train", cache=True: calls.append(split)
                         or sp.generate(1, "easy", seed=0, split=split))
-    experiments = list(st.CONFIGS.values()) + [st.SWEEP[b][k] for b in st.SWEEP for k in ("net", "mlp")]
+    experiments = list(st.CONFIGS.values()) + [e for _, _, _, e in study.runs("quick") + study.runs("full")]
     for e in experiments:
         calls.clear()
         st.SudokuData.make(e)
@@ -355,6 +356,47 @@ def test_every_budget_trains_on_the_train_split_and_validates_on_the_valid_split
 # --- training: seeded, recorded, safe ------------------------------------------------------------
 
 TINY = {"name": "SudokuNet", "hidden": 8, "pool": 4, "mlp": 8, "steps": 1}
+
+
+@pytest.mark.parametrize("competitor", [sm.SudokuNetNoSym(hidden=16, pool=8, mlp=32, steps=2),
+                                        sm.SudokuTransformer(dim=16, heads=2, layers=1, steps=2)])
+def test_the_competitors_are_not_equivariant(competitor):
+    puzzles, _ = sp.generate(2, "easy", seed=6)
+    with pytest.raises(AssertionError, match="is not equivariant to"):
+        sm.check_equivariance(competitor, puzzles)
+
+
+def test_augmentation_moves_puzzle_and_solution_by_the_same_symmetry():
+    puzzles, solutions = sp.generate(6, "easy", seed=8)
+    g = torch.Generator().manual_seed(0)
+    moves = sm.random_symmetries(6, g)
+    p, s = (sm.augment(torch.as_tensor(a).long(), moves).numpy() for a in (puzzles, solutions))
+    assert all(sd.is_valid_solution(b, q) and sd.count_solutions(q) == 1 for b, q in zip(s, p))
+    assert ((p > 0).sum(1) == (puzzles > 0).sum(1)).all() and not np.array_equal(p, puzzles)
+    for k in range(6):  # the same as the moves of symmetries(), one board at a time
+        move = tuple(m[k].numpy() for m in moves[:3]) + (bool(moves[3][k]),)
+        assert np.array_equal(sd.apply_move_boards(puzzles[k:k + 1], move)[0], p[k])
+    x, target, empty, rounds = st.boards_batches(puzzles, solutions, augment=True, rounds=(3, 5))(g, 8)
+    assert 3 <= int(rounds) <= 5 and x.shape == (8, 9, 9, 9, 2)
+
+
+def test_the_compiled_round_computes_the_eager_one():
+    torch.manual_seed(0)
+    eager = sm.SudokuNet(hidden=16, pool=8, mlp=32, steps=3)
+    compiled = sm.SudokuNet(hidden=16, pool=8, mlp=32, steps=3, compile=True)
+    compiled.load_state_dict(eager.state_dict())
+    x = sm.encode(sp.generate(3, "easy", seed=9)[0])
+    with torch.no_grad():
+        assert torch.allclose(eager(x), compiled(x), atol=1e-5)
+    assert sm.check_equivariance(compiled, sp.generate(2, "easy", seed=6)[0], tol=1e-9)  # a copy, compiled anew
+
+
+def test_rounds_must_be_a_pair_in_order():
+    for bad in ((0, 4), (5, 4), 8, (1.5, 3)):
+        with pytest.raises(PermsymError, match=r"rounds: expected None or a pair \(low, high\)"):
+            st.experiment(TINY, TrainConfig(steps=1), rounds=bad)
+    assert st.experiment(TINY, TrainConfig(steps=1), rounds=(2, 4)).data["rounds"] == [2, 4]
+    assert "rounds" not in st.experiment(TINY, TrainConfig(steps=1)).data
 
 
 def tiny(steps=3, **train):
@@ -404,7 +446,7 @@ def test_an_unwritable_output_is_refused_before_training(tmp_path, monkeypatch):
         with pytest.raises(PermsymError, match=f"--out: {message}"):
             main(["train", "--budget", "quick", "--out", str(out)])
     with pytest.raises(PermsymError, match="--out: expected a file to write, got the folder"):
-        main(["sweep", "--budget", "quick", "--out", str(tmp_path)])
+        main(["study", "--budget", "quick", "--out", str(tmp_path)])
 
 
 def test_resume_checks_the_whole_experiment(tmp_path, capsys):
@@ -501,21 +543,57 @@ def test_cli_refuses_foreign_truncated_and_corrupt_checkpoints(tiny_checkpoint, 
             main(["solve", PUZZLE, "--checkpoint", str(tmp_path / name)])
 
 
-def test_cli_sweep_is_recorded(tmp_path, monkeypatch):
-    e = tiny(steps=2)
-    monkeypatch.setitem(st.SWEEP, "quick", {"train_puzzles": (3,), "n_test": 2, "net": e,
-                                            "mlp": base.Experiment("sudoku", e.data, {"name": "SudokuMLP",
-                                                                                      "hidden": 8}, e.train)})
-    out = tmp_path / "sweep.json"
-    assert main(["sweep", "--budget", "quick", "--out", str(out)])["runs"] == 2
-    sweep = json.loads(out.read_text())
-    assert sweep["provenance"]["device"].startswith("cpu") and sweep["n_test"] == 2
-    assert sweep["provenance"]["command"] == f"python -m permsym.tasks.sudoku sweep --budget quick --out {out}"
-    assert [(r["model"], r["train_puzzles"]) for r in sweep["runs"]] == [("net", 3), ("mlp", 3)]
-    for r in sweep["runs"]:
-        assert r["hard_iterative"]["puzzles"] == 2 and 0 <= r["hard_iterative"]["solved"] <= 1
-    with pytest.raises(SystemExit):  # argparse: an unknown device
-        main(["sweep", "--budget", "quick", "--device", "tpu", "--out", str(out)])
+def tiny_study(monkeypatch):
+    e = tiny(steps=2).replace(data={"valid_puzzles": 2})
+    mlp = base.Experiment("sudoku", {**e.data, "augment": True}, {"name": "SudokuMLP", "hidden": 8}, e.train)
+    monkeypatch.setitem(study.STUDY, "quick", {"models": {"SudokuNet": e, "MLP": mlp}, "lrs": (1e-3, 3e-3),
+                                               "tune_puzzles": 3, "train_puzzles": (2, 3), "seeds": (0,),
+                                               "n_test": 2, "ablation": {"no revealed cells": {"reveal": 0.0}}})
+
+
+def test_study_runs_tune_first_and_every_model_gets_every_size_and_seed(monkeypatch):
+    tiny_study(monkeypatch)
+    keys = [(key, phase) for key, phase, _, _ in study.runs("quick")]
+    assert len({k for k, _ in keys}) == len(keys) == 4 + 4 + 1
+    assert [phase for _, phase in keys] == sorted(phase for _, phase in keys)  # tuning runs first
+    full = study.STUDY["full"]
+    assert set(full["models"]) == {"SudokuNet", "SudokuNet, symmetry broken", "transformer", "MLP"}
+    assert full["train_puzzles"] == (10, 100, 1000, 10000) and len(full["seeds"]) == 3
+    for name, e in full["models"].items():  # the competitors learn the symmetry from augmented data
+        assert e.data.get("augment", False) == (name != "SudokuNet"), name
+        assert e.data["difficulty"] == "hardest"
+
+
+def test_cli_study_is_recorded_resumable_and_chooses_on_validation(tmp_path, monkeypatch):
+    tiny_study(monkeypatch)
+    out = tmp_path / "study.json"
+    assert main(["study", "--budget", "quick", "--out", str(out)])["runs"] == 9
+    result = json.loads(out.read_text())
+    assert result["provenance"]["command"] == f"python -m permsym.tasks.sudoku study --budget quick --out {out}"
+    runs = {r["key"]: r for r in result["runs"]}
+    for name in ("SudokuNet", "MLP"):
+        valid = {lr: runs[f"tune|{name}|lr={lr:g}"]["valid"]["cell_accuracy"] for lr in (1e-3, 3e-3)}
+        assert result["lrs_chosen"][name] == max(valid, key=valid.get)
+        for n in (2, 3):
+            r = runs[f"curve|{name}|{n}|0"]
+            assert r["experiment"]["train"]["lr"] == result["lrs_chosen"][name]
+            assert r["experiment"]["data"]["train_puzzles"] == n and r["test"]["puzzles"] == 2
+    assert runs["ablation|no revealed cells|0"]["experiment"]["data"]["reveal"] == 0.0
+    monkeypatch.setattr(study, "run_one", lambda *a: pytest.fail("a finished run was run again"))
+    assert main(["study", "--budget", "quick", "--out", str(out)])["runs"] == 9
+    with pytest.raises(PermsymError, match="workers: expected an int >= 1, got 0"):
+        study.study("quick", workers=0)
+
+
+def test_a_claim_of_a_live_process_holds_and_a_dead_ones_is_taken_over(tmp_path):
+    import hashlib
+    import os
+
+    assert study._claim(tmp_path, "run a") and not study._claim(tmp_path, "run a")  # held by this process
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / hashlib.sha1(b"run b").hexdigest()).write_text(dead.stdout.strip())
+    assert study._claim(tmp_path, "run b")
+    assert (tmp_path / hashlib.sha1(b"run b").hexdigest()).read_text() == str(os.getpid())
 
 
 def test_watch_takes_a_typed_puzzle(capsys):

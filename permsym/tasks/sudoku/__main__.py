@@ -1,13 +1,12 @@
-"""``python -m permsym.tasks.sudoku generate|train|evaluate|solve|sweep|study``; each ends with one JSON line.
+"""``python -m permsym.tasks.sudoku generate|train|evaluate|solve|study``; each ends with one JSON line.
 
 - ``generate --n N --difficulty easy|hard --split train|valid|test [--seed S] --out FILE.npz|FILE.txt``
 - ``train --budget quick|full [--model net|mlp] [--train-puzzles N] [--difficulty D] [--steps N]
   [--seed S] [--puzzle-seed S] [--out FILE.pt] [--resume]``: the checkpoint records the whole
   experiment and how it was made; ``--resume`` continues ``FILE.partial.pt`` of the same experiment.
-- ``evaluate --checkpoint FILE --puzzles FILE|easy:N|hard:N [--decoding D] [--steps N]``: scored on
+- ``evaluate --checkpoint FILE --puzzles FILE|easy:N|hard:N|hardest:N [--decoding D] [--steps N]``: scored on
   the puzzles of a file, or on the first N test puzzles of the chapter.
 - ``solve PUZZLE81 [--checkpoint FILE]``: print the grid the network fills in.
-- ``sweep --budget quick|full --out FILE.json``: the first sample-efficiency sweep (easy puzzles).
 - ``study --budget quick|full --out FILE.json [--workers N]``: competitors at equal compute,
   sample efficiency on the hardest class, ablation (:mod:`.study`).
 """
@@ -28,7 +27,7 @@ from . import data as sd
 from . import puzzles as sp
 from .models import MLP
 from .solve import DECODINGS, evaluate, solve_iterative
-from .training import CONFIGS, DEFAULT_CHECKPOINT, TASK, sweep, test_set, valid_set
+from .training import CONFIGS, DEFAULT_CHECKPOINT, TASK, test_set, valid_set
 
 MODULE = "permsym.tasks.sudoku"
 
@@ -55,21 +54,19 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--checkpoint", required=True)
     ev.add_argument("--puzzles", required=True,
                     help="a text file (one puzzle per line: 81 characters, 0 or . for empty) or an .npz with "
-                         "'puzzles' (and 'solutions'); or 'easy:N' / 'hard:N' for the chapter's test puzzles")
+                         "'puzzles' (and 'solutions'); or 'easy:N', 'hard:N', 'hardest:N' for the chapter's test "
+                         "puzzles")
     ev.add_argument("--decoding", choices=DECODINGS, default="iterative")
     ev.add_argument("--steps", type=int, default=None, help="recurrent steps at test time (default: training's)")
     so = sub.add_parser("solve", help="solve one puzzle with a trained network and print the grid")
     so.add_argument("puzzle", metavar="PUZZLE81")
     so.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
     so.add_argument("--steps", type=int, default=None)
-    sw = sub.add_parser("sweep", help="the chapter's sample-efficiency sweep, written as JSON")
-    sw.add_argument("--budget", choices=("quick", "full"), required=True)
-    sw.add_argument("--out", required=True, help="file.json")
     stu = sub.add_parser("study", help="competitors, sample efficiency and ablation (resumable), as JSON")
     stu.add_argument("--budget", choices=("quick", "full"), required=True)
     stu.add_argument("--out", required=True, help="file.json (finished runs go to file.runs.jsonl)")
     stu.add_argument("--workers", type=int, default=1, help="processes, one torch thread each (default 1)")
-    for p in (ev, so, sw):
+    for p in (ev, so):
         p.add_argument("--device", choices=("cuda", "mps", "cpu"), default="cpu", help="default: cpu")
         p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     return parser
@@ -108,7 +105,7 @@ def _train(args, argv) -> dict:
 
 def _puzzles(spec: str):
     name, _, count = spec.partition(":")
-    if name in sp.DIFFICULTY and count.isdigit() and not Path(spec).exists():
+    if (name in sp.DIFFICULTY or name == sp.HARDEST) and count.isdigit() and not Path(spec).exists():
         if int(count) < 1:
             raise PermsymError(f"--puzzles: expected {name}:N with N >= 1, got {spec!r}")
         return test_set(name, int(count))
@@ -148,17 +145,12 @@ def main(argv=None) -> dict:
         print(sd.grid_text(board))
         result = {"solution": sd.to_string(board), "solved": sd.is_valid_solution(board, puzzle),
                   "unique": sd.count_solutions(puzzle, 2) == 1}
-    elif args.command == "study":
+    else:  # study
         from .study import study
 
         out = base.writable(args.out, "--out", suffix=".json")
         result = study(args.budget, out=out, workers=args.workers, command=base.command_line(MODULE, argv))
         result = {"out": str(out), "runs": len(result["runs"]), "lrs_chosen": result["lrs_chosen"]}
-    else:
-        out = base.writable(args.out, "--out", suffix=".json")
-        study = sweep(args.budget, device=base.device_of(args.device), command=base.command_line(MODULE, argv))
-        base.write_json(out, study)
-        result = {"out": str(out), "runs": len(study["runs"])}
     result["seconds"] = round(time.perf_counter() - start, 2)
     print(json.dumps(result))
     return result

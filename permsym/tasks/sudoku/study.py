@@ -43,11 +43,13 @@ _NET = {"name": "SudokuNet", "hidden": 32, "pool": 16, "mlp": 64, "steps": 16, "
 _TRAIN = TrainConfig(steps=400, batch_size=32, lr=2e-3, eval_every=0, clip_grad_norm=1.0, schedule="cosine")
 
 
-def _study(net_steps: int, sizes: tuple, seeds: tuple, n_valid: int, n_test: int, tune_puzzles: int) -> dict:
+def _study(net_steps: int, sizes: tuple, seeds: tuple, n_valid: int, n_test: int, tune_puzzles: int,
+           compile: bool = True) -> dict:
     # steps per model: the network's, scaled by the measured cost of a step (benchmarks/bench_sudoku.py
     # prints the ratios; the study stores the seconds each run took)
     cost = {"SudokuNet": 1.0, "SudokuNet, symmetry broken": 1.2, "transformer": 2.0, "MLP": 1 / 14}
-    base_e = experiment(_NET, _TRAIN, difficulty="hardest", rounds=(4, 16), valid_puzzles=n_valid)
+    base_e = experiment({**_NET, "compile": compile}, _TRAIN, difficulty="hardest", rounds=(4, 16),
+                        valid_puzzles=n_valid)
     models = {
         "SudokuNet": base_e,
         "SudokuNet, symmetry broken": base_e.replace(model={"name": "SudokuNetNoSym"}, data={"augment": True}),
@@ -66,7 +68,9 @@ def _study(net_steps: int, sizes: tuple, seeds: tuple, n_valid: int, n_test: int
 
 
 #: The study's budgets: ``quick`` (CI: two models' worth of tiny runs) and ``full`` (the chapter).
-STUDY = {"quick": _study(net_steps=20, sizes=(10, 100), seeds=(0,), n_valid=10, n_test=10, tune_puzzles=100),
+# (quick: tiny runs, where compiling each model would cost more than it saves)
+STUDY = {"quick": _study(net_steps=20, sizes=(10, 100), seeds=(0,), n_valid=10, n_test=10, tune_puzzles=100,
+                         compile=False),
          "full": _study(net_steps=400, sizes=(10, 100, 1000, 10000), seeds=(0, 1, 2), n_valid=100, n_test=100,
                         tune_puzzles=1000)}
 
@@ -146,7 +150,7 @@ def _claim(claims: Path, key: str) -> bool:
     return True
 
 
-def _worker(budget: str, jsonl: str) -> None:
+def _worker(budget: str, jsonl: str, verbose: bool = True) -> None:
     """Run every run of the study that is neither done nor claimed; any number may run at once."""
     path = Path(jsonl)
     claims = path.with_suffix(".claims")
@@ -167,13 +171,16 @@ def _worker(budget: str, jsonl: str) -> None:
             row = run_one(budget, key, e)
             with open(path, "a") as f:  # one line per run, written at once
                 f.write(json.dumps(row) + "\n")
-            print(json.dumps({"key": key, "test_solved": row["test"]["solved"], "seconds": row["train_seconds"]}),
-                  flush=True)
+            if verbose:
+                print(json.dumps({"key": key, "test_solved": row["test"]["solved"],
+                                  "seconds": row["train_seconds"]}), flush=True)
 
 
-def study(budget: str = "quick", out=None, workers: int = 1, command: str | None = None) -> dict:
+def study(budget: str = "quick", out=None, workers: int = 1, command: str | None = None,
+          verbose: bool = True) -> dict:
     """Run (or finish) the study of ``budget`` in ``workers`` processes and return it as a dict;
-    with ``out``, the runs go to ``<out>.runs.jsonl`` and the result to ``out``."""
+    with ``out``, the runs go to ``<out>.runs.jsonl`` and the result to ``out``. ``verbose``:
+    print a line per finished run."""
     if budget not in STUDY:
         raise PermsymError(f"budget: expected one of {sorted(STUDY)}, got {budget!r}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -185,10 +192,10 @@ def study(budget: str = "quick", out=None, workers: int = 1, command: str | None
     else:
         jsonl = out.with_suffix(".runs.jsonl")
     if workers == 1:
-        _worker(budget, str(jsonl))
+        _worker(budget, str(jsonl), verbose)
     else:
         ctx = mp.get_context("spawn")
-        procs = [ctx.Process(target=_worker, args=(budget, str(jsonl))) for _ in range(workers)]
+        procs = [ctx.Process(target=_worker, args=(budget, str(jsonl), verbose)) for _ in range(workers)]
         for p in procs:
             p.start()
         for p in procs:

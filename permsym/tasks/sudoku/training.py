@@ -6,12 +6,11 @@
   ``reveal`` (see :func:`boards_batches`) and ``valid_puzzles`` (the validation set that
   monitors training). Test puzzles (:func:`test_set`) are never seen in training.
 - :func:`boards_batches`, :func:`loss_fn`: what :func:`permsym.fit` draws and minimizes.
-- :data:`SWEEP`, :func:`sweep`: the chapter's sample-efficiency study.
+- The chapter's study of competitors, sample efficiency and ablation is :mod:`.study`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +19,10 @@ import torch
 from torch import nn
 
 from ...errors import PermsymError
-from ...runtime import describe_device
 from ...train import TrainConfig
 from .. import base
 from . import puzzles as sp
-from .models import MLP, MODELS, NET, encode, random_symmetries
+from .models import MODELS, NET, encode, random_symmetries
 from .models import augment as apply_symmetries
 from .solve import evaluate
 
@@ -144,50 +142,3 @@ CONFIGS = {
                        train_puzzles=10000, difficulty="hardest", rounds=(8, 32)),
 }
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[3] / "book" / "checkpoints" / "sudoku-net-full-10000.pt"
-
-#: The sample-efficiency sweep of the chapter: for each budget, the numbers of training puzzles (easy
-#: ones), the test puzzles of each difficulty, and the two experiments (their ``train_puzzles`` is set
-#: per run).
-_SMALL_NET = {"name": "SudokuNet", "hidden": 32, "pool": 16, "mlp": 64, "steps": 6}
-SWEEP = {
-    "quick": {"train_puzzles": (10, 100), "n_test": 20,
-              "net": experiment(_SMALL_NET, TrainConfig(steps=60, batch_size=32, lr=3e-3, clip_grad_norm=1.0)),
-              "mlp": experiment({**MLP, "hidden": 256}, TrainConfig(steps=60, batch_size=32, lr=1e-3,
-                                                                   clip_grad_norm=1.0))},
-    "full": {"train_puzzles": (100, 1000, 10000), "n_test": 1000,
-             "net": experiment(_SMALL_NET, TrainConfig(steps=600, batch_size=32, lr=3e-3, clip_grad_norm=1.0)),
-             "mlp": experiment(MLP, TrainConfig(steps=600, batch_size=32, lr=1e-3, clip_grad_norm=1.0))},
-}
-
-
-def sweep(budget: str = "quick", device="cpu", progress: bool = False, log=print, command: str | None = None):
-    """Train :data:`SWEEP` ``[budget]``'s two models on each number of training puzzles and score them
-    on the test puzzles: easy ones one shot and iterative, hard ones iterative. Returns
-    ``{"runs": [...], "n_test", "config", "provenance"}``."""
-    import time
-
-    if budget not in SWEEP:
-        raise PermsymError(f"budget: expected one of {sorted(SWEEP)}, got {budget!r}")
-    spec, start = SWEEP[budget], time.perf_counter()
-    n_test = spec["n_test"]
-    easy, hard = test_set("easy", n_test), test_set("hard", n_test)
-    runs, seeds = [], {}
-    for n in spec["train_puzzles"]:
-        for kind in ("net", "mlp"):
-            e = spec[kind].replace(data={"train_puzzles": n})
-            model, history = base.train(TASK, e, device=device, progress=progress)
-            seeds[f"{kind}-{n}"] = {"train": e.train.seed, "puzzles": e.data["seed"]}
-            row = {"model": kind, "train_puzzles": n, "n_parameters": base.n_parameters(model),
-                   "train_seconds": round(history["seconds"][-1], 1), "final_loss": history["loss"][-1],
-                   "valid_solved": history["eval"]["valid_solved"][-1],
-                   "one-shot": evaluate(model, *easy, decoding="one-shot"),
-                   "iterative": evaluate(model, *easy, decoding="iterative"),
-                   "hard_iterative": evaluate(model, *hard, decoding="iterative")}
-            runs.append(row)
-            log(json.dumps(row))
-    command = command or f"permsym.tasks.sudoku.training.sweep({budget!r})"
-    return {"budget": budget, "n_test": n_test, "runs": runs,
-            "config": {"train_puzzles": list(spec["train_puzzles"]),
-                       **{k: spec[k].as_dict() for k in ("net", "mlp")}},
-            "provenance": base.provenance(command, {"runs": seeds, "test": "test split, seed 0"},
-                                          describe_device(torch.device(device)), time.perf_counter() - start)}
