@@ -202,6 +202,9 @@ def study(budget: str = "quick", out=None, workers: int = 1, command: str | None
             p.join()
             if p.exitcode:
                 raise PermsymError(f"study worker stopped with exit code {p.exitcode}; see its output above")
+    keys = [key for key, *_ in runs(budget)]
+    while not all(key in _load_done(jsonl) for key in keys):  # runs other processes still hold
+        time.sleep(5)
     done = _load_done(jsonl)
     spec = STUDY[budget]
     result = {"budget": budget, "lrs_chosen": chosen_lrs(budget, done),
@@ -209,7 +212,8 @@ def study(budget: str = "quick", out=None, workers: int = 1, command: str | None
                          "train_puzzles": list(spec["train_puzzles"]), "seeds": list(spec["seeds"]),
                          "n_test": spec["n_test"], "ablation": spec["ablation"],
                          "models": {k: e.as_dict() for k, e in spec["models"].items()}},
-              "runs": [done[key] for key, *_ in runs(budget)]}
+              "runs": [done[key] for key in keys],
+              "train_seconds": round(sum(done[key]["train_seconds"] for key in keys), 1)}
     result["provenance"] = base.provenance(command or f"permsym.tasks.sudoku.study.study({budget!r})",
                                            {"train": "the seed of each run (its experiment)",
                                             "puzzles": "hardest train split, seed 0 (first n)",
