@@ -203,8 +203,9 @@ def study(budget: str = "quick", out=None, workers: int = 1, command: str | None
             if p.exitcode:
                 raise PermsymError(f"study worker stopped with exit code {p.exitcode}; see its output above")
     keys = [key for key, *_ in runs(budget)]
-    while not all(key in _load_done(jsonl) for key in keys):  # runs other processes still hold
+    while not all(key in _load_done(jsonl) for key in keys):  # runs other processes still hold:
         time.sleep(5)
+        _worker(budget, str(jsonl), verbose)  # (takes over those whose process has died)
     done = _load_done(jsonl)
     spec = STUDY[budget]
     result = {"budget": budget, "lrs_chosen": chosen_lrs(budget, done),
