@@ -391,6 +391,14 @@ def test_the_compiled_round_computes_the_eager_one():
     assert sm.check_equivariance(compiled, sp.generate(2, "easy", seed=6)[0], tol=1e-9)  # a copy, compiled anew
 
 
+def test_training_with_the_compiled_round_and_random_rounds_is_reproducible():
+    spec = dict(TINY, steps=2, compile=True)
+    e = st.experiment(spec, TrainConfig(steps=4, batch_size=4, lr=1e-2, eval_every=4), train_puzzles=6,
+                      valid_puzzles=2, rounds=(1, 3))
+    first, again = (base.train(st.TASK, e, progress=False)[1]["loss"] for _ in range(2))
+    assert first == again and len(first) == 4
+
+
 def test_rounds_must_be_a_pair_in_order():
     for bad in ((0, 4), (5, 4), 8, (1.5, 3)):
         with pytest.raises(PermsymError, match=r"rounds: expected None or a pair \(low, high\)"):
