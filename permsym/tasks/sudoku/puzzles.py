@@ -3,7 +3,7 @@
 - :func:`generate`: a full grid by randomized backtracking, then givens removed in random order as
   long as the solution stays unique, down to an exact number of clues (``difficulty``: ``easy``
   draws the count from 30..45, ``hard`` from 24..28). :func:`minimal_puzzle` removes givens until
-  none can go. ``hardest``: minimal puzzles (22 to 27 clues, as few as this generator reaches)
+  none can go. ``hardest``: minimal puzzles (about 21 to 28 clues, as few as this generator reaches)
   that naked and hidden singles cannot finish (:func:`hardest_puzzle`).
 - Splits, disjoint by construction: puzzle ``k`` of the set ``(split, difficulty, seed)`` comes from
   its own generator, :func:`stream`, ``random.Random("<split>/<difficulty>/<seed>/<k>")``, so no
