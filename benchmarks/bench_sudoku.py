@@ -9,6 +9,7 @@ Run:  .venv/bin/python benchmarks/bench_sudoku.py        (a few minutes on a bus
 3. Solver: milliseconds per ``count_solutions(p, 2)`` on easy and hard puzzles.
 4. The network (one thread): a training step, a forward pass per puzzle, and iterative decoding.
 5. The training step with the round compiled (``torch.compile``) against eager, in the same run.
+6. The study's four models: seconds per training step, against the network's (equal compute).
 """
 
 from __future__ import annotations
@@ -115,9 +116,29 @@ def compiled(rounds=16):
     print(f"   compiled / eager: {seconds['eager'] / seconds['compiled']:.2f}x the steps per second")
 
 
+def study_costs(steps=12):
+    """Seconds per training step of each model of the study, and against the network's: the costs
+    :mod:`permsym.tasks.sudoku.study` divides the network's steps by (equal compute)."""
+    from permsym.tasks.sudoku import study
+
+    torch.set_num_threads(1)
+    print("6. the study's models: seconds per training step (batch 32, one thread), and the cost")
+    print("   the study assumes for each (its steps are the network's divided by it)")
+    seconds = {}
+    for name, e in study.STUDY["full"]["models"].items():
+        e = e.replace(data={"train_puzzles": 1000}, steps=steps)
+        _, history = base.train(st.TASK, e, progress=False)
+        t = history["seconds"]
+        seconds[name] = (t[-1] - t[3]) / (len(t) - 4)  # after 4 steps (compiling, warm-up)
+        ratio = seconds[name] / seconds["SudokuNet"]
+        print(f"   {name:<28}{seconds[name]:.3f} s/step, {ratio:.2f}x the network's "
+              f"(the study assumes {study.COST[name]:.2f}x)")
+
+
 if __name__ == "__main__":
     generator()
     minimal()
     solver()
     network()
     compiled()
+    study_costs()

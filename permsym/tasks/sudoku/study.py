@@ -43,11 +43,15 @@ _NET = {"name": "SudokuNet", "hidden": 32, "pool": 16, "mlp": 64, "steps": 16, "
 _TRAIN = TrainConfig(steps=400, batch_size=32, lr=2e-3, eval_every=0, clip_grad_norm=1.0, schedule="cosine")
 
 
+#: The cost of a training step of each model against the network's (equal compute: its steps are
+#: the network's divided by this).
+COST = {"SudokuNet": 1.0, "SudokuNet, symmetry broken": 1.2, "transformer": 2.0, "MLP": 1 / 14}
+
+
 def _study(net_steps: int, sizes: tuple, seeds: tuple, n_valid: int, n_test: int, tune_puzzles: int,
            compile: bool = True) -> dict:
-    # steps per model: the network's, scaled by the measured cost of a step (benchmarks/bench_sudoku.py
-    # prints the ratios; the study stores the seconds each run took)
-    cost = {"SudokuNet": 1.0, "SudokuNet, symmetry broken": 1.2, "transformer": 2.0, "MLP": 1 / 14}
+    # COST was measured before the study; benchmarks/bench_sudoku.py (section 6) measures it
+    # again, and the study stores the seconds each run took
     base_e = experiment({**_NET, "compile": compile}, _TRAIN, difficulty="hardest", rounds=(4, 16),
                         valid_puzzles=n_valid)
     models = {
@@ -59,7 +63,7 @@ def _study(net_steps: int, sizes: tuple, seeds: tuple, n_valid: int, n_test: int
         "MLP": experiment({"name": "SudokuMLP", "hidden": 1024, "depth": 2}, _TRAIN, difficulty="hardest",
                           valid_puzzles=n_valid, augment=True),
     }
-    models = {k: e.replace(steps=max(1, round(net_steps / cost[k]))) for k, e in models.items()}
+    models = {k: e.replace(steps=max(1, round(net_steps / COST[k]))) for k, e in models.items()}
     ablation = {"rounds fixed at 16": {"rounds": None},
                 "hard puzzles (24-28 clues) to learn from": {"difficulty": "hard", "valid_difficulty": "hardest"},
                 "no revealed cells": {"reveal": 0.0}}
@@ -67,8 +71,8 @@ def _study(net_steps: int, sizes: tuple, seeds: tuple, n_valid: int, n_test: int
             "seeds": seeds, "n_test": n_test, "ablation": ablation}
 
 
-#: The study's budgets: ``quick`` (CI: two models' worth of tiny runs) and ``full`` (the chapter).
-# (quick: tiny runs, where compiling each model would cost more than it saves)
+#: The study's budgets: ``quick`` (CI: every run, tiny, in about a minute) and ``full`` (the chapter).
+# (quick does not compile: for runs this short compiling costs more than it saves)
 STUDY = {"quick": _study(net_steps=20, sizes=(10, 100), seeds=(0,), n_valid=10, n_test=10, tune_puzzles=100,
                          compile=False),
          "full": _study(net_steps=400, sizes=(10, 100, 1000, 10000), seeds=(0, 1, 2), n_valid=100, n_test=100,
