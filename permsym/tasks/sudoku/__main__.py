@@ -27,7 +27,7 @@ from . import data as sd
 from . import puzzles as sp
 from .models import MLP
 from .solve import DECODINGS, evaluate, solve_iterative
-from .training import CONFIGS, DEFAULT_CHECKPOINT, TASK, test_set, valid_set
+from .training import CONFIGS, DEFAULT_CHECKPOINT, TASK, experiment_valid_set, test_set
 
 MODULE = "permsym.tasks.sudoku"
 
@@ -99,8 +99,7 @@ def _train(args, argv) -> dict:
                                             resume=args.resume, partial=bool(e.train.checkpoint_every))
     return {"checkpoint": str(out), "n_parameters": base.n_parameters(model), "steps": history["step"][-1],
             "final_loss": history["loss"][-1], "train_seconds": round(history["seconds"][-1], 1),
-            "valid": evaluate(model.cpu(), *valid_set(e.data.get("valid_difficulty", e.data["difficulty"]), e.data["valid_puzzles"]),
-                              decoding="one-shot")}
+            "valid": evaluate(model.cpu(), *experiment_valid_set(e), decoding="one-shot")}
 
 
 def _puzzles(spec: str):

@@ -74,6 +74,13 @@ def valid_set(difficulty, n: int):
     return sp.dataset(n, difficulty, seed=0, split="valid")
 
 
+def experiment_valid_set(experiment: base.Experiment):
+    """The validation puzzles of an experiment: of its ``valid_difficulty`` if it names one, else of
+    the difficulty it trains on."""
+    d = experiment.data
+    return valid_set(d.get("valid_difficulty", d["difficulty"]), d["valid_puzzles"])
+
+
 @dataclass
 class SudokuData:
     """An experiment's training puzzles (``batches``) and validation puzzles (``validate``)."""
@@ -85,9 +92,8 @@ class SudokuData:
     def make(cls, experiment: base.Experiment) -> "SudokuData":
         d = experiment.data
         train = sp.dataset(d["train_puzzles"], d["difficulty"], seed=d["seed"], split="train")
-        valid_difficulty = d.get("valid_difficulty", d["difficulty"])
         return cls(boards_batches(*train, reveal=d["reveal"], rounds=d.get("rounds"), augment=d.get("augment", False)),
-                   valid_set(valid_difficulty, d["valid_puzzles"]))
+                   experiment_valid_set(experiment))
 
     def validate(self, model) -> dict:
         r = evaluate(model, *self.valid, decoding="one-shot")
