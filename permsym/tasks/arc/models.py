@@ -11,6 +11,7 @@ over colours, so permuting colours 1-9 of the input permutes the prediction and 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ...einnet import EinNet
@@ -107,4 +108,76 @@ class ColourNet(nn.Module):
         h = x.permute(0, 3, 1, 2, 4).reshape(b, 9, -1)  # (B, colours, cells * 2)
         y = self.net(h).view(b, 9, 2, *self.out_shape)  # (B, colours, 2, out rows, out cols)
         y = y.permute(0, 3, 4, 1, 2)  # (B, out rows, out cols, colours, 2)
+        return torch.cat([y[..., 1].mean(-1, keepdim=True), y[..., 0]], dim=-1)
+
+
+class LocalNet(nn.Module):
+    """Colours 1-9 permuted, cells in place: a colour-shared 3x3 convolution with row, column
+    and colour pooling and running maxima along the four directions, for rules that depend on
+    where a cell is (neighbours, borders, lines drawn across the grid).
+
+    Each of ``stacks`` residual blocks computes, per cell and colour slice, the 3x3 convolution
+    of the hidden state (the same weights on every colour slice), its mean over the colours,
+    rows and columns, and its running maximum from the left, right, top and bottom, and adds a
+    linear map of their GELU to the state. No weight depends on a colour's number, so permuting
+    colours 1-9 of the input permutes the output's. Rows and columns are *not* exchangeable
+    here: the cells keep their neighbours.
+
+    ``isotropic=True`` adds the symmetries of the square (rotations by 90 degrees, reflections):
+    the kernel has one weight for the centre, one for the four edge neighbours and one for the
+    four corners, and the row and column means and the four running maxima are averaged, so a
+    rotated or reflected input gives the rotated or reflected output.
+
+    Shapes: ``(B, rows, cols, 9, F) -> (B, rows, cols, 10)`` (index 0: background).
+
+    >>> LocalNet(width=8, stacks=1)(torch.zeros(2, 3, 4, 9, 2)).shape
+    torch.Size([2, 3, 4, 10])
+    """
+
+    def __init__(self, width: int = 32, stacks: int = 4, in_features: int = 2, isotropic: bool = False):
+        super().__init__()
+        self.in_features, self.width, self.isotropic = in_features, width, bool(isotropic)
+        pools = 4 if isotropic else 8  # conv, colour mean, line means, running maxima
+        self.embed = nn.Sequential(nn.Linear(in_features, width), nn.GELU(), nn.Linear(width, width))
+        if isotropic:  # centre, edge, corner weights of each block's kernel
+            self.kernels = nn.ParameterList(nn.Parameter(torch.randn(3, width, width) / (3 * width) ** 0.5)
+                                            for _ in range(stacks))
+            self.biases = nn.ParameterList(nn.Parameter(torch.zeros(width)) for _ in range(stacks))
+        else:
+            self.convs = nn.ModuleList(nn.Conv2d(width, width, 3, padding=1) for _ in range(stacks))
+        self.mix = nn.ModuleList(nn.Linear(pools * width, width) for _ in range(stacks))
+        self.norms = nn.ModuleList(nn.LayerNorm(width) for _ in range(stacks))
+        self.head = nn.Linear(width, 2)
+
+    @staticmethod
+    def _running_max(h: torch.Tensor, dim: int, reverse: bool) -> torch.Tensor:
+        if reverse:
+            return h.flip(dim).cummax(dim).values.flip(dim)
+        return h.cummax(dim).values
+
+    def _conv(self, k: int, planes: torch.Tensor) -> torch.Tensor:
+        if not self.isotropic:
+            return self.convs[k](planes)
+        centre, edge, corner = self.kernels[k]
+        kernel = torch.stack([torch.stack([corner, edge, corner], -1), torch.stack([edge, centre, edge], -1),
+                              torch.stack([corner, edge, corner], -1)], -2)  # (W out, W in, 3, 3)
+        return F.conv2d(planes, kernel, self.biases[k], padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        f = self.in_features
+        if x.dim() != 5 or x.shape[-2:] != (9, f):
+            raise PermsymError(f"x: expected shape (batch, rows, cols, 9, {f}), got {tuple(x.shape)}")
+        b, rows, cols = x.shape[:3]
+        h = self.embed(x)  # (B, rows, cols, 9, W)
+        for k, (mix, norm) in enumerate(zip(self.mix, self.norms)):
+            z = norm(h)
+            planes = z.permute(0, 3, 4, 1, 2).reshape(b * 9, self.width, rows, cols)
+            local = self._conv(k, planes).view(b, 9, self.width, rows, cols).permute(0, 3, 4, 1, 2)
+            lines = [z.mean(1, keepdim=True).expand_as(z), z.mean(2, keepdim=True).expand_as(z)]
+            maxima = [self._running_max(z, d, r) for d in (1, 2) for r in (False, True)]
+            if self.isotropic:
+                lines, maxima = [sum(lines) / 2], [sum(maxima) / 4]
+            feats = [local, z.mean(3, keepdim=True).expand_as(z), *lines, *maxima]
+            h = h + mix(F.gelu(torch.cat(feats, dim=-1)))
+        y = self.head(h)  # (B, rows, cols, 9, 2)
         return torch.cat([y[..., 1].mean(-1, keepdim=True), y[..., 0]], dim=-1)

@@ -10,8 +10,8 @@ The test outputs are used only to score the prediction, after training.
 >>> flip = {"train": [{"input": [[1, 0]], "output": [[0, 1]]}], "test": [{"input": [[0, 2]], "output": [[2, 0]]}]}
 >>> r = solve(from_json(flip), SolveConfig(iterations=5, width=8, heads=2, stacks=1), seed=0)
 >>> sorted(r)  # doctest: +NORMALIZE_WHITESPACE
-['demos_solved', 'iterations', 'pixel_accuracy', 'predictions', 'seconds', 'seed', 'solved',
- 'test_solved']
+['demos_solved', 'iterations', 'model', 'pixel_accuracy', 'predictions', 'seconds', 'seed',
+ 'solved', 'test_solved']
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ import torch.nn.functional as F
 from ...errors import PermsymError
 from ...runtime import seed_everything
 from .data import ArcTask, created_colours, encode
-from .models import JOINT, ArcNet, ColourNet
+from .models import JOINT, ArcNet, ColourNet, LocalNet
+from .symmetry import abc_refutation
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,14 @@ class SolveConfig:
 
     ``model``: ``"abc"`` (rows, columns, colours 1-9 permuted independently), ``"aab"`` (rows and
     columns jointly; square grids), ``"abc-invariant"`` (one colour per grid: 1x1 answers) or
-    ``"colour"`` (colours only, cells fixed: grids of one shape). ``check_every``: iterations
-    between checks of the demonstrations (the stopping rule). ``fix_created``: the colours the
-    demonstrations draw (:func:`.data.created_colours`) are named, not permuted. ``stop``: stop
-    at the first check that reproduces the demonstrations (off: train the whole budget, to see
-    what longer training does).
+    ``"colour"`` (colours only, cells fixed: grids of one shape) or ``"local"`` (colours only,
+    cells keep their neighbours: :class:`.LocalNet`; ``isotropic`` adds the square's symmetries).
+    ``check_every``: iterations between checks of the demonstrations (the stopping rule).
+    ``fix_created``: the colours the demonstrations draw (:func:`.data.created_colours`) are
+    named, not permuted. ``stop``: stop at the first check that reproduces the demonstrations
+    (off: train the whole budget, to see what longer training does). ``fallback``: the name of a
+    configuration in :data:`CONFIGS` to train instead where the demonstrations refute this one's
+    symmetry (:func:`_ladder`).
     """
 
     model: str = "abc"
@@ -54,6 +58,8 @@ class SolveConfig:
     dtype: str = "float32"
     fix_created: bool = False
     stop: bool = True
+    fallback: str = ""
+    isotropic: bool = False
 
     def replace(self, **changes) -> "SolveConfig":
         return dataclasses.replace(self, **changes)
@@ -62,19 +68,24 @@ class SolveConfig:
 #: The generic configuration of the sweep (designed on the training split only).
 GENERIC = SolveConfig()
 
-MODELS = ("abc", "aab", "abc-invariant", "colour")
+MODELS = ("abc", "aab", "abc-invariant", "colour", "local")
 
 
 def build(task: ArcTask, config: SolveConfig) -> torch.nn.Module:
     """The network ``config.model`` for ``task`` (shapes checked against what the model needs)."""
-    if config.fix_created and config.model != "abc":
-        raise PermsymError(f"fix_created: only model 'abc' names colours, got model {config.model!r}")
+    if config.fix_created and config.model not in ("abc", "local"):
+        raise PermsymError(f"fix_created: only models 'abc' and 'local' name colours, got model {config.model!r}")
     kw = {"width": config.width, "heads": config.heads, "stacks": config.stacks}
     pairs = task.train + task.test
     if config.model == "abc":
         if not task.same_shape:
             raise PermsymError(f"task {task.id}: model 'abc' needs outputs of the input's shape in every pair")
         return ArcNet(in_features=11 if config.fix_created else 2, **kw)
+    if config.model == "local":
+        if not task.same_shape:
+            raise PermsymError(f"task {task.id}: model 'local' needs outputs of the input's shape in every pair")
+        return LocalNet(width=config.width, stacks=config.stacks, in_features=11 if config.fix_created else 2,
+                        isotropic=config.isotropic)
     if config.model == "aab":
         if not task.same_shape or any(i.shape[0] != i.shape[1] for i, _ in pairs):
             raise PermsymError(f"task {task.id}: model 'aab' needs square grids, output shape = input shape")
@@ -101,14 +112,16 @@ def _predict(net, grid, dtype, fixed) -> np.ndarray:
 def solve(task: ArcTask, config: SolveConfig = GENERIC, seed: int = 0, *, trace: bool = False) -> dict:
     """Train on ``task.train`` from ``seed``; returns the test predictions and their scores.
 
-    Returns ``{"solved", "test_solved", "pixel_accuracy", "demos_solved", "iterations",
-    "seconds", "seed", "predictions"}``: ``solved`` when every test output is right in every
+    Returns ``{"solved", "test_solved", "pixel_accuracy", "demos_solved", "iterations", "model",
+    "seconds", "seed", "predictions"}`` (and ``"refutation"`` with a ``fallback``): ``solved`` when every test output is right in every
     pixel; ``iterations`` trained; with ``trace=True`` also ``"trace"``: per check the
     iteration, the demonstration loss and whether demonstrations and tests were right (the test
     column is recorded for the chapter's plots, never read by the stopping rule).
     """
     if config.dtype not in ("float32", "float64"):
         raise PermsymError(f"dtype: expected 'float32' or 'float64', got {config.dtype!r}")
+    if config.fallback:
+        return _ladder(task, config, seed, trace)
     dtype = getattr(torch, config.dtype)
     start = time.perf_counter()
     seed_everything(seed)
@@ -141,18 +154,44 @@ def solve(task: ArcTask, config: SolveConfig = GENERIC, seed: int = 0, *, trace:
     right = [p.shape == o.shape and bool(np.array_equal(p, o)) for p, (_, o) in zip(preds, task.test)]
     pixels = float(np.mean(np.concatenate([(p == o).ravel() for p, (_, o) in zip(preds, task.test)])))
     out = {"solved": all(right), "test_solved": right, "pixel_accuracy": round(pixels, 4),
-           "demos_solved": demos_solved, "iterations": it,
+           "demos_solved": demos_solved, "iterations": it, "model": config.model,
            "seconds": round(time.perf_counter() - start, 2), "seed": seed,
            "predictions": [p.tolist() for p in preds]}
     if trace:
         out["trace"] = rows
     return out
 
-#: Named configurations of the command line. ``generic`` and ``fixed`` were compared on a sample
-#: of the training split (``generic`` permutes every colour 1-9, ``fixed`` names the colours the
-#: demonstrations draw); ``sweep`` is the chosen ``generic`` with the budget halved, also decided
-#: on the training split (its solved tasks were solved within a tenth of the budget), and is the
-#: one configuration run unchanged over the evaluation split.
+def _ladder(task: ArcTask, config: SolveConfig, seed: int, trace: bool) -> dict:
+    """``config`` without its fallback where the demonstrations do not refute its symmetry, and
+    ``CONFIGS[config.fallback]`` where they do: by :func:`.symmetry.abc_refutation` before
+    training, or by the demonstrations not being reproduced within the budget."""
+    if config.fallback not in CONFIGS or CONFIGS[config.fallback].fallback:
+        raise PermsymError(f"fallback: expected a configuration without a fallback, one of "
+                           f"{sorted(k for k, c in CONFIGS.items() if not c.fallback)}, got {config.fallback!r}")
+    refutation = abc_refutation(task) if config.model == "abc" else None
+    spent = 0.0
+    if refutation is None:
+        first = solve(task, config.replace(fallback=""), seed, trace=trace)
+        if first["demos_solved"]:
+            return {**first, "refutation": None}
+        spent = first["seconds"]
+        refutation = f"{config.model}: the demonstrations were not reproduced in {first['iterations']} iterations"
+    second = solve(task, CONFIGS[config.fallback], seed, trace=trace)
+    return {**second, "refutation": refutation, "seconds": round(second["seconds"] + spent, 2)}
+
+
+#: Named configurations of the command line, all compared on samples of the training split.
+#: ``generic`` permutes every colour 1-9, ``fixed`` names the colours the demonstrations draw;
+#: ``sweep`` is ``generic`` with the budget halved (its solved tasks were solved within a tenth of
+#: it), the first configuration run over the evaluation split. ``local`` is the convolutional
+#: :class:`.LocalNet` (colours permuted, cells in place), ``local-iso`` the same with the
+#: symmetries of the square built in. ``ladder``, the generic configuration of the second sweep,
+#: trains ``sweep``'s network where the demonstrations do not refute its symmetry and falls back
+#: to ``local`` where they do (notes/arc-design.md has the training-split comparisons).
 CONFIGS = {"generic": GENERIC, "fixed": GENERIC.replace(fix_created=True),
-           "sweep": GENERIC.replace(iterations=150)}
+           "sweep": GENERIC.replace(iterations=150),
+           "local": GENERIC.replace(model="local", fix_created=True, width=16, stacks=4, iterations=200)}
+CONFIGS["local-iso"] = CONFIGS["local"].replace(isotropic=True)
+CONFIGS["ladder"] = CONFIGS["sweep"].replace(fallback="local")
 SWEEP = CONFIGS["sweep"]
+LADDER = CONFIGS["ladder"]

@@ -46,7 +46,7 @@ def _one(job):
     torch.set_num_threads(1)
     task = load_split(split)[task_id]
     r = solve(task, SolveConfig(**config), seed)
-    return task_id, {k: r[k] for k in KEEP}
+    return task_id, {k: r[k] for k in KEEP + ("model", "refutation") if k in r}
 
 
 def summary(record: dict) -> dict:
@@ -67,12 +67,16 @@ def sweep(split: str, ids: list, config: SolveConfig, seed: int, out, *, workers
     tasks = {}
     if out.exists():
         old = base.read_json(out, "--out")
+        if isinstance(old.get("config"), dict):  # a file from before a field was added: its default
+            old["config"] = {**dataclasses.asdict(SolveConfig()), **old["config"]}
         mismatched = [k for k in header if old.get(k) != header[k]]
         if mismatched:
             raise PermsymError(f"--out: {str(out)!r} holds a sweep with other {mismatched}; "
                                "choose another file or remove it")
         tasks = old["tasks"]
     todo = [t for t in ids if t not in tasks]
+    if out.exists() and not todo:
+        return old  # finished: nothing to redo, and its provenance stays the run's
     start = time.perf_counter()
     spent = sum(t["seconds"] for t in tasks.values())
 
