@@ -154,9 +154,10 @@ def _stored(name):
 
 def test_the_design_runs_saw_only_training_tasks_and_the_sweep_every_same_shape_evaluation_task():
     ev = set(load_split("evaluation"))
-    for name in ("arc-design-generic.json", "arc-design-fixed.json"):
-        d = _stored(name)
+    for name in ("generic", "fixed", "local", "local-iso", "ladder"):
+        d = _stored(f"arc-design-{name}.json")
         assert d["split"] == "training" and not set(d["ids"]) & ev
+        assert {k: v for k, v in CONFIGS[name].__dict__.items() if k in d["config"]} == d["config"]
     s = _stored("arc-sweep-evaluation.json")
     assert s["split"] == "evaluation" and s["ids"] == same_shape_ids("evaluation")
     assert set(s["tasks"]) == set(s["ids"])
@@ -246,3 +247,27 @@ def test_training_the_local_network_commutes_with_colours_in_float64():
     assert a["iterations"] == b["iterations"] and a["solved"] == b["solved"]
     for p, q in zip(a["predictions"], b["predictions"]):
         assert np.array_equal(colour[np.asarray(p)], q)
+
+
+def test_the_ladder_sweep_covers_every_same_shape_evaluation_task_and_is_solved_again():
+    s = _stored("arc-sweep-ladder-evaluation.json")
+    assert s["split"] == "evaluation" and s["ids"] == same_shape_ids("evaluation")
+    assert set(s["tasks"]) == set(s["ids"]) and s["config"] == CONFIGS["ladder"].__dict__
+    assert all((t["model"] == "abc") == (t["refutation"] is None) for t in s["tasks"].values())
+    solved = sorted((t["seconds"], k) for k, t in s["tasks"].items() if t["solved"])
+    task_id = solved[0][1]
+    r = solve(load_task(task_id), CONFIGS["ladder"], s["tasks"][task_id]["seed"])
+    assert r["solved"] and r["predictions"] == s["tasks"][task_id]["predictions"]
+
+
+def test_the_lookup_table_takes_the_smallest_consistent_neighbourhood():
+    from permsym.tasks.arc.baselines import patch_table, patch_table_solves
+
+    # cells 1 and 2 have the same 3x3 neighbourhood and different outputs: radius 2
+    t = from_json({"train": [{"input": [[0, 0, 0, 0, 0, 1]], "output": [[0, 0, 3, 0, 0, 1]]}],
+                   "test": [{"input": [[0, 0, 0, 0, 0, 1]], "output": [[0, 0, 3, 0, 0, 1]]}]})
+    radius, preds = patch_table(t)
+    assert radius == 2 and patch_table_solves(t)
+    clash = from_json({"train": [{"input": [[1]], "output": [[1]]}, {"input": [[1]], "output": [[2]]}],
+                       "test": [{"input": [[1]], "output": [[1]]}]})
+    assert patch_table(clash) == (None, None) and not patch_table_solves(clash)

@@ -1,4 +1,5 @@
-"""Non-learned references for the sweep: copy the input, and the best of a few trivial programs.
+"""Non-learned references for the sweep: copy the input, the best of a few trivial programs, and a
+lookup table of neighbourhoods (:func:`patch_table`).
 
 A *program* maps a grid to a grid. :data:`PROGRAMS` are the eight symmetries of the square (the
 identity, transposes, flips, rotations); :func:`best_program` keeps the first that reproduces
@@ -53,3 +54,54 @@ def best_program(task: ArcTask) -> tuple:
     return None, False
 
 
+
+
+def _patches(grid: np.ndarray, radius: int) -> list:
+    """Each cell's ``(2 radius + 1)``-square neighbourhood as a tuple, -1 outside the grid."""
+    padded = np.pad(grid, radius, constant_values=-1)
+    side = 2 * radius + 1
+    rows, cols = grid.shape
+    return [tuple(padded[r:r + side, c:c + side].ravel()) for r in range(rows) for c in range(cols)]
+
+
+def patch_table(task: ArcTask, radii=(1, 2)):
+    """A lookup table from a cell's neighbourhood to its output colour, learned from the
+    demonstrations: the smallest radius whose table has no contradiction is used, a
+    neighbourhood the demonstrations never showed keeps its input colour. Returns
+    ``(radius, predictions)``, or ``(None, None)`` where every radius contradicts itself (or the
+    task changes shapes). A classical reference for local rules: no training, no symmetry.
+
+    >>> import numpy as np
+    >>> from permsym.tasks.arc.data import from_json
+    >>> t = from_json({"train": [{"input": [[0, 1, 0]], "output": [[2, 1, 2]]}],
+    ...                "test": [{"input": [[0, 1, 0, 0]], "output": [[2, 1, 2, 0]]}]})
+    >>> r, preds = patch_table(t)
+    >>> r, preds[0].tolist()
+    (1, [[2, 1, 2, 0]])
+    """
+    if not task.same_shape:
+        return None, None
+    for radius in radii:
+        table, clash = {}, False
+        for i, o in task.train:
+            for patch, colour in zip(_patches(i, radius), o.ravel()):
+                if table.setdefault(patch, colour) != colour:
+                    clash = True
+                    break
+            if clash:
+                break
+        if clash:
+            continue
+        preds = []
+        for i, _ in task.test:
+            centre = i.ravel()
+            preds.append(np.array([table.get(p, centre[k]) for k, p in enumerate(_patches(i, radius))])
+                         .reshape(i.shape))
+        return radius, preds
+    return None, None
+
+
+def patch_table_solves(task: ArcTask) -> bool:
+    """Whether :func:`patch_table` is right on every test output."""
+    _, preds = patch_table(task)
+    return preds is not None and all(np.array_equal(p, o) for p, (_, o) in zip(preds, task.test))
