@@ -230,6 +230,8 @@ def test_the_ladder_uses_the_abc_network_where_it_fits_and_falls_back_where_refu
         assert r["model"] == "local" and "not reproduced in 3 iterations" in r["refutation"]
         with pytest.raises(PermsymError, match="fallback: expected a configuration without a fallback"):
             solve(refuted, TINY.replace(fallback="nowhere"), seed=0)
+        with pytest.raises(PermsymError, match="isotropic: only model 'local'"):
+            solve(refuted, TINY.replace(isotropic=True), seed=0)
     finally:
         del CONFIGS["tiny-local"]
 

@@ -75,9 +75,9 @@ def patch_table(task: ArcTask, radii=(1, 2)):
     >>> from permsym.tasks.arc.data import from_json
     >>> t = from_json({"train": [{"input": [[0, 1, 0]], "output": [[2, 1, 2]]}],
     ...                "test": [{"input": [[0, 1, 0, 0]], "output": [[2, 1, 2, 0]]}]})
-    >>> r, preds = patch_table(t)
+    >>> r, preds = patch_table(t)  # the third test cell's neighbourhood is new: it keeps its 0
     >>> r, preds[0].tolist()
-    (1, [[2, 1, 2, 0]])
+    (1, [[2, 1, 0, 0]])
     """
     if not task.same_shape:
         return None, None

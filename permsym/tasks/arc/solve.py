@@ -75,6 +75,8 @@ def build(task: ArcTask, config: SolveConfig) -> torch.nn.Module:
     """The network ``config.model`` for ``task`` (shapes checked against what the model needs)."""
     if config.fix_created and config.model not in ("abc", "local"):
         raise PermsymError(f"fix_created: only models 'abc' and 'local' name colours, got model {config.model!r}")
+    if config.isotropic and config.model != "local":
+        raise PermsymError(f"isotropic: only model 'local' has the square's symmetries, got model {config.model!r}")
     kw = {"width": config.width, "heads": config.heads, "stacks": config.stacks}
     pairs = task.train + task.test
     if config.model == "abc":
@@ -113,8 +115,9 @@ def solve(task: ArcTask, config: SolveConfig = GENERIC, seed: int = 0, *, trace:
     """Train on ``task.train`` from ``seed``; returns the test predictions and their scores.
 
     Returns ``{"solved", "test_solved", "pixel_accuracy", "demos_solved", "iterations", "model",
-    "seconds", "seed", "predictions"}`` (and ``"refutation"`` with a ``fallback``): ``solved`` when every test output is right in every
-    pixel; ``iterations`` trained; with ``trace=True`` also ``"trace"``: per check the
+    "seconds", "seed", "predictions"}``, and ``"refutation"`` with a ``fallback``: ``solved`` when
+    every test output is right in every pixel; ``iterations`` trained by the network that
+    answered (``model``); with ``trace=True`` also ``"trace"``: per check the
     iteration, the demonstration loss and whether demonstrations and tests were right (the test
     column is recorded for the chapter's plots, never read by the stopping rule).
     """
