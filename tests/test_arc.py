@@ -143,6 +143,8 @@ def test_the_command_line_solves_a_task_file_and_names_bad_arguments(tmp_path, c
     assert line["task"] == "flip" and line["iterations"] <= 2 and "solved" in line
     with pytest.raises(PermsymError, match="--iterations: expected an int >= 1, got 0"):
         main(["solve", "--task", str(f), "--iterations", "0"])
+    with pytest.raises(PermsymError, match="--config ladder: a configuration with a fallback takes no"):
+        main(["solve", "--task", str(f), "--config", "ladder", "--iterations", "5"])
 
 
 def _stored(name):

@@ -1,7 +1,8 @@
 """``python -m permsym.tasks.arc solve|sweep|cases``; each ends with one JSON line.
 
-- ``solve --task ID|FILE.json [--seed S] [--model abc|aab|abc-invariant|colour] [--iterations N]``:
-  train on the task's demonstrations, print whether the test output is right in every pixel.
+- ``solve --task ID|FILE.json [--seed S] [--config NAME] [--model abc|aab|abc-invariant|colour|local]
+  [--iterations N]``: train on the task's demonstrations, print whether the test output is right
+  in every pixel (``--config ladder``: the second sweep's configuration).
 - ``sweep --split training|evaluation [--sample N] [--config NAME] [--seed S] [--workers W]
   --out FILE.json``: one configuration over every same-shape task (or ``N`` drawn from the
   split), resumable: a task already in ``FILE.json`` is not redone.
@@ -63,6 +64,9 @@ def main(argv=None) -> None:
     torch.set_num_threads(1)
     if args.command == "solve":
         config = CONFIGS[args.config]
+        if config.fallback and (args.model or args.iterations):
+            raise PermsymError(f"--config {args.config}: a configuration with a fallback takes no --model "
+                               f"or --iterations (its fallback {config.fallback!r} would not see them)")
         config = config.replace(**{k: v for k, v in (("model", args.model), ("iterations", args.iterations))
                                    if v is not None})
         task = load_task(args.task)
