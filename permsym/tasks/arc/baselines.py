@@ -82,15 +82,8 @@ def patch_table(task: ArcTask, radii=(1, 2)):
     if not task.same_shape:
         return None, None
     for radius in radii:
-        table, clash = {}, False
-        for i, o in task.train:
-            for patch, colour in zip(_patches(i, radius), o.ravel()):
-                if table.setdefault(patch, colour) != colour:
-                    clash = True
-                    break
-            if clash:
-                break
-        if clash:
+        table = _table(task.train, radius)
+        if table is None:
             continue
         preds = []
         for i, _ in task.test:
@@ -99,6 +92,16 @@ def patch_table(task: ArcTask, radii=(1, 2)):
                          .reshape(i.shape))
         return radius, preds
     return None, None
+
+
+def _table(pairs, radius: int):
+    """Neighbourhood -> output colour over ``pairs``, or ``None`` where two entries contradict."""
+    table = {}
+    for i, o in pairs:
+        for patch, colour in zip(_patches(i, radius), o.ravel()):
+            if table.setdefault(patch, colour) != colour:
+                return None
+    return table
 
 
 def patch_table_solves(task: ArcTask) -> bool:

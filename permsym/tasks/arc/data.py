@@ -136,13 +136,15 @@ def encode(grid, dtype=torch.float32, fixed=None) -> torch.Tensor:
     return torch.cat([x, names.expand(*g.shape, 9, 9)], dim=-1)
 
 
+def drawn_colours(i: np.ndarray, o: np.ndarray) -> list:
+    """Colours 1-9 that the output grid ``o`` has and its input ``i`` has not, sorted."""
+    return sorted(set(np.unique(o).tolist()) - set(np.unique(i).tolist()) - {0})
+
+
 def created_colours(task: ArcTask) -> tuple:
     """Colours 1-9 that some demonstration's output has and its input has not (decided from the
     demonstrations alone): the colours a rule *draws*, which no colour permutation may move."""
-    made = set()
-    for i, o in task.train:
-        made |= set(np.unique(o).tolist()) - set(np.unique(i).tolist())
-    return tuple(sorted(made - {0}))
+    return tuple(sorted({c for i, o in task.train for c in drawn_colours(i, o)}))
 
 
 def permute_task(task: ArcTask, rng: np.random.Generator, *, joint: bool = False) -> tuple[ArcTask, dict]:

@@ -197,4 +197,3 @@ CONFIGS = {"generic": GENERIC, "fixed": GENERIC.replace(fix_created=True),
 CONFIGS["local-iso"] = CONFIGS["local"].replace(isotropic=True)
 CONFIGS["ladder"] = CONFIGS["sweep"].replace(fallback="local")
 SWEEP = CONFIGS["sweep"]
-LADDER = CONFIGS["ladder"]

@@ -21,8 +21,8 @@ from .data import load_split
 from .solve import SolveConfig, solve
 
 #: A per-task entry keeps these fields of :func:`solve`'s result (and the truth's shape).
-KEEP = ("solved", "test_solved", "pixel_accuracy", "demos_solved", "iterations", "seconds", "seed",
-        "predictions")
+KEEP = ("solved", "test_solved", "pixel_accuracy", "demos_solved", "iterations", "model", "seconds",
+        "seed", "predictions")
 
 
 def same_shape_ids(split: str) -> list:
@@ -46,7 +46,7 @@ def _one(job):
     torch.set_num_threads(1)
     task = load_split(split)[task_id]
     r = solve(task, SolveConfig(**config), seed)
-    return task_id, {k: r[k] for k in KEEP + ("model", "refutation") if k in r}
+    return task_id, {k: r[k] for k in KEEP + ("refutation",) if k in r}
 
 
 def summary(record: dict) -> dict:

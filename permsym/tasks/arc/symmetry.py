@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data import ArcTask
+from .data import ArcTask, drawn_colours
 
 
 def _equal_lines(i: np.ndarray, o: np.ndarray, axis: int):
@@ -38,7 +38,7 @@ def abc_refutation(task: ArcTask):
             pair = _equal_lines(i, o, axis)
             if pair:
                 return f"demonstration {k}: input {name} {pair[0]} and {pair[1]} are equal, output {name} are not"
-        drawn = sorted(set(np.unique(o).tolist()) - set(np.unique(i).tolist()) - {0})
+        drawn = drawn_colours(i, o)
         if drawn:
             return f"demonstration {k}: the output draws colour {drawn[0]}, which its input lacks"
     return None
