@@ -156,10 +156,14 @@ def _stored(name):
 
 def test_the_design_runs_saw_only_training_tasks_and_the_sweep_every_same_shape_evaluation_task():
     ev = set(load_split("evaluation"))
-    for name in ("generic", "fixed", "local", "local-iso", "ladder"):
-        d = _stored(f"arc-design-{name}.json")
-        assert d["split"] == "training" and not set(d["ids"]) & ev
-        assert {k: v for k, v in CONFIGS[name].__dict__.items() if k in d["config"]} == d["config"]
+    names = ("generic", "fixed", "local", "local-iso", "ladder", "local-diag", "local-objects")
+    for file in [f"arc-design-{n}.json" for n in names] + [f"arc-design-b-{n}.json" for n in names[-3:]]:
+        d = _stored(file)
+        name = file.removeprefix("arc-design-").removeprefix("b-").removesuffix(".json")
+        assert d["split"] == "training" and not set(d["ids"]) & ev, file
+        assert SolveConfig(**d["config"]) == CONFIGS[name], file  # fields added since: defaults
+        if name not in ("generic", "fixed"):  # the two samples of the second and third pass
+            assert d["ids"] == sample_ids("training", *((60, 2) if "-b-" in file else (40, 1))), file
     s = _stored("arc-sweep-evaluation.json")
     assert s["split"] == "evaluation" and s["ids"] == same_shape_ids("evaluation")
     assert set(s["tasks"]) == set(s["ids"])
