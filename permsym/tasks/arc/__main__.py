@@ -6,6 +6,9 @@
 - ``sweep --split training|evaluation [--sample N] [--config NAME] [--seed S] [--workers W]
   --out FILE.json``: one configuration over every same-shape task (or ``N`` drawn from the
   split), resumable: a task already in ``FILE.json`` is not redone.
+- ``vote --runs A.json B.json C.json --out FILE.json``: the per-pixel vote of stored sweeps of
+  the members of ``VOTES["vote"]`` (``ladder``, ``local-diag``, ``local-objects``, in that order);
+  ``solve --config vote`` trains the three members on one task and votes.
 - ``cases --seeds K --out FILE.json``: the chapter's four tasks of the post over seeds 0..K-1.
 """
 
@@ -22,6 +25,7 @@ from .cases import run_cases
 from .data import load_task
 from .solve import CONFIGS, MODELS, solve
 from .sweep import same_shape_ids, sample_ids, summary, sweep
+from .vote import VOTES, combine, solve_vote
 
 MODULE = "permsym.tasks.arc"
 
@@ -32,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     so = sub.add_parser("solve", help="train on one task's demonstrations and predict its test output")
     so.add_argument("--task", required=True, help="an ARC-AGI-1 id (e.g. 4cd1b7b2) or a task JSON file")
     so.add_argument("--model", choices=MODELS, default=None, help="default: the config's (abc)")
-    so.add_argument("--config", choices=sorted(CONFIGS), default="generic")
+    so.add_argument("--config", choices=sorted(CONFIGS) + sorted(VOTES), default="generic")
     so.add_argument("--iterations", type=int, default=None)
     sw = sub.add_parser("sweep", help="one configuration over many tasks, stored as JSON")
     sw.add_argument("--split", choices=("training", "evaluation"), required=True)
@@ -41,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--config", choices=sorted(CONFIGS), default="generic")
     sw.add_argument("--workers", type=int, default=1, help="processes (one thread each)")
     sw.add_argument("--out", required=True, help="file.json (resumed if it exists)")
+    vo = sub.add_parser("vote", help="the per-pixel vote of stored member sweeps, stored as JSON")
+    vo.add_argument("--runs", nargs="+", required=True, help="one sweep file per member, in order")
+    vo.add_argument("--vote", choices=sorted(VOTES), default="vote")
+    vo.add_argument("--out", required=True, help="file.json")
     ca = sub.add_parser("cases", help="the post's four tasks over several seeds, stored as JSON")
     ca.add_argument("--seeds", type=int, default=5)
     ca.add_argument("--out", required=True, help="file.json")
@@ -62,7 +70,14 @@ def main(argv=None) -> None:
     import torch
 
     torch.set_num_threads(1)
-    if args.command == "solve":
+    if args.command == "solve" and args.config in VOTES:
+        if args.model or args.iterations:
+            raise PermsymError(f"--config {args.config}: a vote takes no --model or --iterations (its members "
+                               f"{', '.join(VOTES[args.config])} are fixed configurations)")
+        task = load_task(args.task)
+        r = solve_vote(task, args.config, args.seed)
+        result = {"task": task.id, "vote": args.config, **{k: v for k, v in r.items() if k != "predictions"}}
+    elif args.command == "solve":
         config = CONFIGS[args.config]
         if config.fallback and (args.model or args.iterations):
             raise PermsymError(f"--config {args.config}: a configuration with a fallback takes no --model "
@@ -79,6 +94,10 @@ def main(argv=None) -> None:
         record = sweep(args.split, ids, CONFIGS[args.config], args.seed, args.out, workers=args.workers,
                        command=command, progress=args.progress)
         result = {"out": args.out, "config": args.config, **summary(record)}
+    elif args.command == "vote":
+        records = [base.read_json(f, "--runs") for f in args.runs]
+        record = combine(records, args.vote, args.out, command=command, files=args.runs)
+        result = {"out": args.out, "vote": args.vote, **summary(record)}
     else:
         record = run_cases(args.seeds, args.out, command=command, progress=args.progress)
         result = {"out": args.out, **{k: v["solved_seeds"] for k, v in record["cases"].items()}}
