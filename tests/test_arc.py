@@ -421,7 +421,6 @@ def test_a_stored_vote_is_the_pixel_vote_of_its_stored_member_runs(name):
         assert entry["solved"] == right, k
 
 
-
 def test_solve_vote_trains_each_member_and_votes_like_the_command_line(tmp_path, capsys):
     task = from_json(FLIP, "flip")
     r = solve_vote(task, "vote", seed=1)

@@ -119,6 +119,15 @@ def _predict(net, grid, dtype, fixed, objects=False) -> np.ndarray:
         return net(encode(grid, dtype, fixed, objects)[None])[0].argmax(-1).numpy()
 
 
+def score_predictions(task: ArcTask, predictions) -> tuple:
+    """Per test output whether ``predictions`` get every pixel right, and the share of test
+    pixels right over all test outputs (a prediction of the wrong shape: none of its pixels)."""
+    preds = [np.asarray(p) for p in predictions]
+    right = [p.shape == o.shape and bool(np.array_equal(p, o)) for p, (_, o) in zip(preds, task.test)]
+    hits = [(p == o).ravel() if p.shape == o.shape else np.zeros(o.size, bool) for p, (_, o) in zip(preds, task.test)]
+    return right, float(np.mean(np.concatenate(hits)))
+
+
 def solve(task: ArcTask, config: SolveConfig = GENERIC, seed: int = 0, *, trace: bool = False) -> dict:
     """Train on ``task.train`` from ``seed``; returns the test predictions and their scores.
 
@@ -163,8 +172,7 @@ def solve(task: ArcTask, config: SolveConfig = GENERIC, seed: int = 0, *, trace:
         it += 1
     net.eval()
     preds = [_predict(net, i, dtype, fixed, objects) for i, _ in task.test]
-    right = [p.shape == o.shape and bool(np.array_equal(p, o)) for p, (_, o) in zip(preds, task.test)]
-    pixels = float(np.mean(np.concatenate([(p == o).ravel() for p, (_, o) in zip(preds, task.test)])))
+    right, pixels = score_predictions(task, preds)
     out = {"solved": all(right), "test_solved": right, "pixel_accuracy": round(pixels, 4),
            "demos_solved": demos_solved, "iterations": it, "model": config.model,
            "seconds": round(time.perf_counter() - start, 2), "seed": seed,

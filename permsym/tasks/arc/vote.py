@@ -20,7 +20,6 @@ result as a sweep record (the command line's ``vote``).
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections import Counter
 
@@ -29,7 +28,7 @@ import numpy as np
 from ...errors import PermsymError
 from .. import base
 from .data import ArcTask
-from .solve import CONFIGS, SolveConfig, solve
+from .solve import CONFIGS, SolveConfig, score_predictions, solve
 from .sweep import summary
 
 #: Named votes of the command line: the member configurations, in tie-breaking order.
@@ -61,9 +60,7 @@ def pixel_vote(members: list) -> list:
 def score(task: ArcTask, members: list, names) -> dict:
     """The vote's entry for ``task``: like a sweep entry, with each member's model and fit."""
     preds = pixel_vote(members)
-    right = [np.shape(p) == o.shape and bool(np.array_equal(p, o)) for p, (_, o) in zip(preds, task.test)]
-    pixels = float(np.mean(np.concatenate([(np.asarray(p) == o).ravel() if np.shape(p) == o.shape
-                                           else np.zeros(o.size, bool) for p, (_, o) in zip(preds, task.test)])))
+    right, pixels = score_predictions(task, preds)
     return {"solved": all(right), "test_solved": right, "pixel_accuracy": round(pixels, 4),
             "demos_solved": any(m["demos_solved"] for m in members),
             "iterations": sum(m["iterations"] for m in members), "model": "vote",
@@ -95,9 +92,9 @@ def combine(records: list, vote: str, out, *, command: str = "", files=()) -> di
     names = _names(vote)
     if len(records) != len(names):
         raise PermsymError(f"--runs: expected {len(names)} sweeps ({', '.join(names)}), got {len(records)}")
-    for name, r, f in zip(names, records, list(files) + [""] * len(records)):
-        config = {**dataclasses.asdict(SolveConfig()), **r["config"]}  # fields added since: defaults
-        if SolveConfig(**config) != CONFIGS[name]:
+    files = [str(f) for f in files] or [""] * len(names)
+    for name, r, f in zip(names, records, files):
+        if SolveConfig(**r["config"]) != CONFIGS[name]:  # fields added since: their defaults
             raise PermsymError(f"--runs: {f or 'a sweep'} was not made with configuration {name!r} "
                                "(the members go in the order " + ", ".join(names) + ")")
         for key in ("split", "ids", "seed"):
@@ -113,7 +110,6 @@ def combine(records: list, vote: str, out, *, command: str = "", files=()) -> di
               "seed": records[0]["seed"], "tasks": entries}
     record["summary"] = summary(record)
     record["provenance"] = base.provenance(command, {"solve": records[0]["seed"]}, "cpu", time.perf_counter() - start)
-    record["provenance"]["members"] = {n: {"file": str(f), **r["provenance"]}
-                                      for n, r, f in zip(names, records, list(files) + [""] * len(names))}
+    record["provenance"]["members"] = {n: {"file": f, **r["provenance"]} for n, r, f in zip(names, records, files)}
     base.write_json(base.writable(out, "--out", ".json"), record)
     return record
